@@ -1,0 +1,104 @@
+"""Every setting of the service, read from the environment or a `.env` file.
+
+Each one is documented in `.env.example`; this module is the one place where defaults live.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_AUTH_SECRET = "change-me-in-production"
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start as configured; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+
+    app_env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./data/aivenger.db"
+    auth_secret: SecretStr = SecretStr(DEFAULT_AUTH_SECRET)
+    public_url: str = "http://localhost:8000"
+    cors_origins: list[str] = Field(default_factory=list)
+    # Cookie settings for the SPA's session. A SPA hosted on another site needs SameSite=None and Secure.
+    cookie_secure: bool = False
+    cookie_samesite: Literal["lax", "strict", "none"] = "lax"
+    access_token_lifetime_seconds: int = 60 * 60 * 24 * 7
+
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_dir: Path = Path("./data/media")
+    s3_bucket: str = "aivenger"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    media_url_lifetime_seconds: int = 3600
+
+    ai_provider: Literal["local", "openrouter"] | None = None
+    openrouter_api_key: SecretStr | None = None
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    openrouter_model: str = "google/gemini-2.5-flash-image"
+    openrouter_max_tokens: int = 4096
+    openrouter_image_hosts: list[str] = Field(
+        default_factory=lambda: ["storage.googleapis.com", "openrouter.ai"],
+    )
+    generation_deadline_seconds: float = 120.0
+    breaker_failure_threshold: int = 5
+    breaker_reset_seconds: float = 60.0
+
+    task_broker_url: str | None = None
+    model_concurrency: int = 4
+    # A claimed generation whose worker has been silent this long is taken to have crashed.
+    generation_lease_seconds: int = 300
+    generation_max_attempts: int = 3
+    # How long queued work may wait for its first claim before it is presumed lost and queued again.
+    generation_unclaimed_grace_seconds: int = 60
+    recovery_interval_seconds: float = 60.0
+
+    signup_credits: int = 30
+    generation_cost: int = 10
+    refund_model_failures: bool = False
+
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    model_image_max_side: int = 2048
+    thumbnail_size: int = 512
+
+    rate_limit_per_minute: int = 5
+
+    frontend_dist: Path = Path("./frontend/dist")
+
+    @model_validator(mode="after")
+    def _choose_provider(self) -> Settings:
+        if self.ai_provider is None:
+            self.ai_provider = "openrouter" if self.openrouter_api_key else "local"
+        return self
+
+    @property
+    def provider(self) -> Literal["local", "openrouter"]:
+        assert self.ai_provider is not None
+        return self.ai_provider
+
+    def check_startable(self) -> None:
+        """Refuse to run with settings that would be unsafe or cannot work."""
+        if self.app_env == "production":
+            secret = self.auth_secret.get_secret_value()
+            if secret == DEFAULT_AUTH_SECRET or len(secret) < 32:
+                raise ConfigurationError(
+                    "AUTH_SECRET must be set to a random value of at least 32 characters when "
+                    "APP_ENV=production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+                )
+        if self.provider == "openrouter" and not self.openrouter_api_key:
+            raise ConfigurationError(
+                "AI_PROVIDER=openrouter needs OPENROUTER_API_KEY (https://openrouter.ai/settings/keys)."
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

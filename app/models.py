@@ -1,0 +1,163 @@
+"""All database tables, on one metadata so Alembic sees everything.
+
+Schema is created only by the migrations in `migrations/`; these classes describe it for queries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTableUUID
+from fastapi_users_db_sqlalchemy.generics import GUID
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        value = value.astimezone(UTC)
+        # SQLite stores text: keep it naive there so every stored value has one sortable format.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(SQLAlchemyBaseUserTableUUID, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("credits >= 0", name="ck_users_credits_non_negative"),)
+
+    # Declared again (same column as the library's) so queries on it are typed as SQL expressions.
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    credits: Mapped[int] = mapped_column(Integer, nullable=False, default=30, server_default="30")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class GenerationStatus(StrEnum):
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+def new_generation_id() -> str:
+    return f"gen_{int(utcnow().timestamp() * 1000)}_{uuid.uuid4()}"
+
+
+class Generation(Base):
+    __tablename__ = "generations"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'completed', 'failed')", name="ck_generations_status"),
+        CheckConstraint("credits_used >= 0", name="ck_generations_credits_used"),
+        UniqueConstraint("user_id", "idempotency_key", name="uq_generations_user_idempotency_key"),
+        # A user's gallery, newest first, optionally filtered by status (the cursor is (created_at, id)).
+        Index("ix_generations_user_created", "user_id", "created_at", "id"),
+        Index("ix_generations_user_status_created", "user_id", "status", "created_at", "id"),
+        # Recovery of work whose worker went silent.
+        Index("ix_generations_status_lease", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_generation_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    style: Mapped[str] = mapped_column(String(32), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=GenerationStatus.PENDING)
+    # Storage keys, never URLs: URLs are made per answer (presigned URLs expire).
+    original_image_key: Mapped[str] = mapped_column(String(255), nullable=False)
+    generated_image_key: Mapped[str | None] = mapped_column(String(255))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(255))
+    credits_used: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+
+    model: Mapped[str | None] = mapped_column(String(128))
+    provider_generation_id: Mapped[str | None] = mapped_column(String(128))
+    cost_usd: Mapped[Decimal | None] = mapped_column(Numeric(12, 6))
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+
+    # Processing claim: a worker owns the generation while its lease holds; the token tells a stale
+    # worker (whose lease ran out and was re-claimed) that its result no longer counts.
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    lease_token: Mapped[str | None] = mapped_column(String(36))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    def storage_keys(self) -> list[str]:
+        return [k for k in (self.original_image_key, self.generated_image_key, self.thumbnail_key) if k]
+
+
+class LedgerKind(StrEnum):
+    SIGNUP_GRANT = "signup_grant"
+    GENERATION_DEBIT = "generation_debit"
+    REFUND = "refund"
+    ADMIN_ADJUSTMENT = "admin_adjustment"
+
+
+class CreditLedgerEntry(Base):
+    """One row per credit movement; a user's balance always equals the sum of their rows."""
+
+    __tablename__ = "credit_ledger"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('signup_grant', 'generation_debit', 'refund', 'admin_adjustment')", name="ck_ledger_kind"
+        ),
+        # A generation is debited once and refunded at most once.
+        UniqueConstraint("generation_id", "kind", name="uq_ledger_generation_kind"),
+        Index("ix_credit_ledger_user", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    # Kept as plain text, not a foreign key: the audit trail outlives a deleted generation.
+    generation_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    note: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ProviderOutage(Base):
+    """A model provider found down by some process's circuit breaker. Every API process refuses new work (503,
+    nothing charged) until `until`, also when the calls happen in separate worker processes."""
+
+    __tablename__ = "provider_outages"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
