@@ -1,0 +1,65 @@
+"""The one image-model interface: (image bytes, style) in, image bytes plus usage out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from app.styles import Style
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    image: bytes
+    model: str
+    provider_generation_id: str | None = None
+    cost_usd: Decimal | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class FailureKind(StrEnum):
+    REFUSED = "refused"  # the model declined the content
+    UNAVAILABLE = "unavailable"  # provider down, overloaded, timed out
+    RATE_LIMITED = "rate_limited"
+    MISCONFIGURED = "misconfigured"  # bad key, unknown model, our account out of credit
+    BAD_OUTPUT = "bad_output"  # an answer with no usable image
+
+
+USER_MESSAGES = {
+    FailureKind.REFUSED: "The image model refused this photo. Try a different portrait.",
+    FailureKind.UNAVAILABLE: "The image model is temporarily unavailable. Please try again later.",
+    FailureKind.RATE_LIMITED: "The image model is busy right now (rate limited). Please try again in a moment.",
+    FailureKind.MISCONFIGURED: "The image service is misconfigured. We have been notified; please try again later.",
+    FailureKind.BAD_OUTPUT: "The image model did not return a usable image. Please try again.",
+}
+
+
+class ProviderError(Exception):
+    """A model call that failed. `str(error)` is a sentence for people: no keys, no raw provider bodies."""
+
+    def __init__(self, kind: FailureKind, message: str | None = None, *, model_called: bool = True) -> None:
+        self.kind = kind
+        # False when the failure happened before any request reached the model (refundable by policy).
+        self.model_called = model_called
+        super().__init__(message or USER_MESSAGES[kind])
+
+
+class ImageProvider(Protocol):
+    name: str
+
+    async def generate(
+        self, image: bytes, content_type: str, style: Style, *, generation_id: str
+    ) -> ProviderResult: ...
+
+    async def aclose(self) -> None: ...
+
+    def is_available(self) -> bool:
+        """False while the provider is known to be failing, so that new work can be turned away at once."""
+        ...
+
+    async def health(self) -> dict:
+        """A small JSON-able report for the health endpoint; it must not call the model."""
+        ...

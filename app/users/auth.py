@@ -1,0 +1,141 @@
+"""Accounts with fastapi-users: JWT bearer for API clients, an HttpOnly cookie for the SPA."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+from fastapi_users import BaseUserManager, FastAPIUsers, InvalidPasswordException, UUIDIDMixin, exceptions
+from fastapi_users.authentication import AuthenticationBackend, BearerTransport, CookieTransport, JWTStrategy
+from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import credits
+from app.config import Settings
+from app.db import begin_write
+from app.deps import SessionDep
+from app.models import User
+
+MIN_PASSWORD_LENGTH = 8
+AUTH_COOKIE_NAME = "aivenger_auth"
+
+
+class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
+    def __init__(self, session: AsyncSession, signup_credits: int) -> None:
+        super().__init__(session, User)
+        self.signup_credits = signup_credits
+
+    async def create(self, create_dict: dict[str, Any]) -> User:
+        # The welcome credits and their ledger row are written with the user, in one transaction.
+        await begin_write(self.session)
+        user = User(**create_dict, credits=self.signup_credits)
+        self.session.add(user)
+        await self.session.flush()
+        self.session.add(credits.signup_grant(user.id, self.signup_credits))
+        await self.session.commit()
+        await self.session.refresh(user)
+        return user
+
+    async def update(self, user: User, update_dict: dict[str, Any]) -> User:
+        await begin_write(self.session)
+        return await super().update(user, update_dict)
+
+    async def delete(self, user: User) -> None:
+        await begin_write(self.session)
+        await super().delete(user)
+
+
+class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
+    """Password hashing is deliberately slow; it runs in a thread so it never stalls the event loop."""
+
+    async def validate_password(self, password: str, user: Any) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidPasswordException(reason=f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+        if getattr(user, "email", None) and user.email.lower() in password.lower():
+            raise InvalidPasswordException(reason="Password must not contain your email address.")
+
+    async def create(self, user_create: Any, safe: bool = False, request: Request | None = None) -> User:
+        await self.validate_password(user_create.password, user_create)
+        existing_user = await self.user_db.get_by_email(user_create.email)
+        if existing_user is not None:
+            raise exceptions.UserAlreadyExists()
+        user_dict = user_create.create_update_dict() if safe else user_create.create_update_dict_superuser()
+        password = user_dict.pop("password")
+        user_dict["hashed_password"] = await asyncio.to_thread(self.password_helper.hash, password)
+        created_user = await self.user_db.create(user_dict)
+        await self.on_after_register(created_user, request)
+        return created_user
+
+    async def authenticate(self, credentials: OAuth2PasswordRequestForm) -> User | None:
+        try:
+            user = await self.get_by_email(credentials.username)
+        except exceptions.UserNotExists:
+            # Hash anyway so an unknown email takes as long as a wrong password.
+            await asyncio.to_thread(self.password_helper.hash, credentials.password)
+            return None
+        verified, updated_hash = await asyncio.to_thread(
+            self.password_helper.verify_and_update, credentials.password, user.hashed_password
+        )
+        if not verified:
+            return None
+        if updated_hash is not None:
+            await self.user_db.update(user, {"hashed_password": updated_hash})
+        return user
+
+    async def _update(self, user: User, update_dict: dict[str, Any]) -> User:
+        password = update_dict.pop("password", None)
+        if password is not None:
+            await self.validate_password(password, user)
+            update_dict["hashed_password"] = await asyncio.to_thread(self.password_helper.hash, password)
+        return await super()._update(user, update_dict)
+
+
+async def get_user_db(request: Request, session: SessionDep) -> AsyncIterator[UserDatabase]:
+    yield UserDatabase(session, request.app.state.settings.signup_credits)
+
+
+async def get_user_manager(
+    request: Request, user_db: Annotated[UserDatabase, Depends(get_user_db)]
+) -> AsyncIterator[UserManager]:
+    manager = UserManager(user_db)
+    secret = request.app.state.settings.auth_secret.get_secret_value()
+    manager.reset_password_token_secret = secret
+    manager.verification_token_secret = secret
+    yield manager
+
+
+def get_jwt_strategy(request: Request) -> JWTStrategy[User, uuid.UUID]:
+    settings: Settings = request.app.state.settings
+    return JWTStrategy(
+        secret=settings.auth_secret.get_secret_value(), lifetime_seconds=settings.access_token_lifetime_seconds
+    )
+
+
+def cookie_backend(settings: Settings) -> AuthenticationBackend[User, uuid.UUID]:
+    """The SPA's session cookie, with the app's own cookie settings (they only matter when it is set)."""
+    transport = CookieTransport(
+        cookie_name=AUTH_COOKIE_NAME,
+        cookie_max_age=settings.access_token_lifetime_seconds,
+        cookie_secure=settings.cookie_secure,
+        cookie_httponly=True,
+        cookie_samesite=settings.cookie_samesite,
+    )
+    return AuthenticationBackend(name="cookie", transport=transport, get_strategy=get_jwt_strategy)
+
+
+bearer_backend = AuthenticationBackend(
+    name="jwt", transport=BearerTransport(tokenUrl="auth/jwt/login"), get_strategy=get_jwt_strategy
+)
+# Reading credentials needs only the cookie's name; login and logout use the app's cookie_backend(settings).
+_cookie_reader = AuthenticationBackend(
+    name="cookie", transport=CookieTransport(cookie_name=AUTH_COOKIE_NAME), get_strategy=get_jwt_strategy
+)
+
+fastapi_users = FastAPIUsers[User, uuid.UUID](get_user_manager, [bearer_backend, _cookie_reader])
+
+current_active_user = fastapi_users.current_user(active=True)
+CurrentUser = Annotated[User, Depends(current_active_user)]

@@ -1,0 +1,41 @@
+"""Account routes (from fastapi-users) and the user's stats."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from app import credits
+from app.config import Settings
+from app.deps import SessionDep
+from app.errors import UNAUTHORIZED_RESPONSE
+from app.models import Generation, GenerationStatus
+from app.users.auth import CurrentUser, bearer_backend, cookie_backend, fastapi_users
+from app.users.schemas import UserCreate, UserRead, UserStats, UserUpdate
+
+router = APIRouter()
+router.include_router(fastapi_users.get_auth_router(bearer_backend), prefix="/auth/jwt", tags=["auth"])
+router.include_router(fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"])
+router.include_router(fastapi_users.get_reset_password_router(), prefix="/auth", tags=["auth"])
+router.include_router(fastapi_users.get_verify_router(UserRead), prefix="/auth", tags=["auth"])
+# Only the person's own account: administration is `python -m app.admin`, so the library's superuser routes by id
+# are not served (to everyone else they would answer 403 for another user's id, where this API answers 404).
+_users = fastapi_users.get_users_router(UserRead, UserUpdate)
+_users.routes = [route for route in _users.routes if getattr(route, "path", "").startswith("/me")]
+router.include_router(_users, prefix="/users", tags=["users"])
+
+
+@router.get("/user/stats", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
+async def user_stats(user: CurrentUser, session: SessionDep) -> UserStats:
+    """Credits, the number of completed generations, and when the newest completed one was made."""
+    completed = (Generation.user_id == user.id) & (Generation.status == GenerationStatus.COMPLETED)
+    count, newest = (await session.execute(
+        select(func.count(Generation.id), func.max(Generation.created_at)).where(completed)
+    )).one()
+    return UserStats(credits=await credits.balance(session, user.id), total_generations=count,
+                     last_generation_date=newest)
+
+
+def cookie_auth_router(settings: Settings) -> APIRouter:
+    """/auth/cookie/login and /logout, setting the cookie as this app's settings say."""
+    return fastapi_users.get_auth_router(cookie_backend(settings))

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi_users import schemas
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class UserRead(schemas.BaseUser[uuid.UUID]):
+    credits: int
+
+
+class UserCreate(schemas.BaseUserCreate):
+    pass
+
+
+class UserUpdate(schemas.BaseUserUpdate):
+    """Email and password only: credits and the superuser flag are never set by their owner."""
+
+
+class UserStats(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    credits: int
+    total_generations: int
+    last_generation_date: datetime | None
