@@ -1,0 +1,53 @@
+"""Operator commands: `python -m app.admin credits EMAIL AMOUNT "reason"` adjusts a balance (refunds by hand, gifts).
+
+The adjustment is a ledger row like every other credit movement, so the balance still equals the ledger's sum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
+
+from app import credits
+from app.config import get_settings
+from app.db import begin_write, create_engine, create_sessionmaker
+from app.models import User
+
+
+async def adjust_credits(database_url: str, email: str, amount: int, note: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            await begin_write(session)
+            user = await SQLAlchemyUserDatabase(session, User).get_by_email(email)
+            if user is None:
+                raise LookupError(f"no user with email {email}")
+            balance = await credits.adjust(session, user.id, amount, note)
+            await session.commit()
+            return balance
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.admin")
+    commands = parser.add_subparsers(dest="command", required=True)
+    adjust = commands.add_parser("credits", help="add (or, negative, remove) credits, with a reason")
+    adjust.add_argument("email")
+    adjust.add_argument("amount", type=int)
+    adjust.add_argument("note", help="why, kept in the ledger")
+    args = parser.parse_args(argv)
+    try:
+        balance = asyncio.run(adjust_credits(get_settings().database_url, args.email, args.amount, args.note))
+    except (LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    print(f"{args.email}: {balance} credits")  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""The application: `uvicorn app.main:app` (after `alembic upgrade head`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from app import logs, spa
+from app.config import ConfigurationError, Settings, get_settings
+from app.errors import ErrorBody, install_error_handlers
+from app.generations import routes as generation_routes
+from app.generations.recovery import run_periodically
+from app.generations.tasks import build_broker
+from app.health import router as health_router
+from app.middleware import MULTIPART_OVERHEAD, BodySizeLimit, CatchUnexpected, CookieCsrfGuard
+from app.services import Services
+from app.users.auth import AUTH_COOKIE_NAME
+from app.users.routes import cookie_auth_router
+from app.users.routes import router as users_router
+
+logger = logging.getLogger("app")
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Clean method names in the generated TypeScript client.
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    services = await Services.start(settings)
+    broker = build_broker(settings)
+    broker.state.services = services  # tasks run in this process with the in-process queue
+    await broker.startup()
+    app.state.services = services
+    app.state.broker = broker
+    stop_recovery = asyncio.Event()
+    recovery = asyncio.create_task(run_periodically(services, broker, stop_recovery), name="generation-recovery")
+    logger.info("serving with %s storage, %s provider, %s queue", settings.storage_backend, settings.provider,
+                "redis" if settings.task_broker_url else "in-process")
+    try:
+        yield
+    finally:
+        stop_recovery.set()
+        await recovery
+        await broker.shutdown()
+        await services.aclose()
+
+
+def _document_one_error_shape(app: FastAPI) -> None:
+    """fastapi-users documents its errors as `{"detail": ...}`; the handlers answer in the one error shape, so the
+    schema (and the client generated from it) must say so."""
+    library_default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = library_default()
+            for path in schema["paths"].values():
+                for operation in path.values():
+                    for response in operation.get("responses", {}).values():
+                        body = response.get("content", {}).get("application/json", {})
+                        if body.get("schema", {}).get("$ref", "").endswith("/ErrorModel"):
+                            body["schema"] = {"$ref": "#/components/schemas/ErrorBody"}
+                            body.pop("examples", None)
+            schema["components"]["schemas"].pop("ErrorModel", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_startable()
+    app = FastAPI(
+        title="AIVenger API",
+        version="1.0.0",
+        summary="Turn a portrait into a superhero avatar.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        responses={422: {"model": ErrorBody, "description": "VALIDATION_ERROR: bad query or form values"}},
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    _document_one_error_shape(app)
+
+    app.include_router(users_router)
+    app.include_router(cookie_auth_router(settings), prefix="/auth/cookie", tags=["auth"])
+    app.include_router(generation_routes.router)
+    app.include_router(generation_routes.public_router)
+    app.include_router(health_router)
+    if settings.storage_backend == "local":
+        from app.storage.media import media_router
+
+        app.include_router(media_router)
+    spa.mount(app, settings.frontend_dist)
+
+    # Added innermost first: a request passes CORS, then CatchUnexpected, BodySizeLimit, CookieCsrfGuard, the routes.
+    app.add_middleware(CookieCsrfGuard, cookie_name=AUTH_COOKIE_NAME,
+                       allowed_origins=[settings.public_url, *settings.cors_origins])
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD,
+                       max_file_mb=settings.max_upload_bytes // (1024 * 1024))
+    app.add_middleware(CatchUnexpected)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Prefer", "Idempotency-Key"],
+            expose_headers=["Location", "Retry-After", "Preference-Applied", "Idempotent-Replayed"],
+        )
+    return app
+
+
+def _app_or_exit() -> FastAPI:
+    logs.configure()
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)  # noqa: T201 - the one message the operator needs
+        raise SystemExit(1) from None
+
+
+app = _app_or_exit()
