@@ -1,0 +1,236 @@
+"""Shared fixtures: the API on SQLite and on PostgreSQL, real storage on disk, images made with Pillow.
+
+Every test that uses `client` runs once per database. Migrations are applied once per database and run;
+each test then starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from PIL import Image
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app.config import Settings
+from app.db import create_engine
+from app.main import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+PORTRAIT = FIXTURES / "portrait-astronaut.jpg"
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+FAKE_ACCESS_KEY = "AKIAFAKEFORTESTS0001"
+FAKE_SECRET_KEY = "fake-secret-key-for-tests-only"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PASSWORD = "correct horse battery"
+TABLES = ("generations", "credit_ledger", "users", "provider_outages")
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = make_url(url)
+    try:
+        with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def migrate(database_url: str) -> None:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url
+    config.attributes["skip_logging_config"] = True
+    command.upgrade(config, "head")
+
+
+async def _create_postgres_database() -> str:
+    if not _reachable(POSTGRES_ADMIN_URL, 5432):
+        pytest.exit(f"PostgreSQL is not reachable at {make_url(POSTGRES_ADMIN_URL).render_as_string()}: "
+                    "start it (or set TEST_POSTGRES_URL) and run the tests again.", returncode=2)
+    name = f"aivenger_test_{os.getpid()}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(url: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = await _create_postgres_database()
+    await asyncio.to_thread(migrate, url)
+    yield url
+    if request.param == "postgresql":
+        await _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's real S3 server on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Fake credentials only, and no way for boto to pick up a developer's real profile.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_KEY)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "app_env": "test",
+            "database_url": database_url,
+            "auth_secret": "test-secret-" + "x" * 40,
+            "storage_backend": "local",
+            "storage_dir": tmp_path / "media",
+            "ai_provider": "local",
+            "frontend_dist": tmp_path / "no-spa",
+            "recovery_interval_seconds": 3600,
+            **overrides,
+        }
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def empty_tables(database_url: str) -> AsyncIterator[None]:
+    yield
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        for table in TABLES:
+            await conn.execute(text(f"DELETE FROM {table}"))
+    await engine.dispose()
+
+
+class Api:
+    """A running app (lifespan included) and an HTTP client speaking to it in-process."""
+
+    def __init__(self, app: Any, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.client = client
+
+    @property
+    def services(self) -> Any:
+        return self.app.state.services
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.state.settings
+
+    async def register(self, email: str | None = None) -> dict[str, str]:
+        """A new account; returns the Authorization header of its bearer token."""
+        email = email or f"hero-{uuid.uuid4().hex[:10]}@example.com"
+        created = await self.client.post("/auth/register", json={"email": email, "password": PASSWORD})
+        assert created.status_code == 201, created.text
+        login = await self.client.post("/auth/jwt/login", data={"username": email, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    async def upload(self, headers: dict[str, str], image: bytes | None = None, *, style: str | None = None,
+                     filename: str = "portrait.jpg", content_type: str = "image/jpeg",
+                     extra_headers: dict[str, str] | None = None) -> httpx.Response:
+        data = {"style": style} if style else {}
+        files = {"image": (filename, image if image is not None else PORTRAIT.read_bytes(), content_type)}
+        return await self.client.post("/generations", headers={**headers, **(extra_headers or {})},
+                                      files=files, data=data)
+
+    async def wait_done(self, headers: dict[str, str], generation_id: str, timeout: float = 30) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            got = await self.client.get(f"/generations/{generation_id}", headers=headers)
+            assert got.status_code == 200, got.text
+            if got.json()["status"] != "pending":
+                return got.json()
+            assert asyncio.get_running_loop().time() < deadline, "generation still pending"
+            await asyncio.sleep(0.05)
+
+    async def credits(self, headers: dict[str, str]) -> int:
+        me = await self.client.get("/users/me", headers=headers)
+        assert me.status_code == 200, me.text
+        return int(me.json()["credits"])
+
+
+StartApi = Callable[..., Awaitable[Api]]
+
+
+@pytest.fixture
+async def start_api(make_settings: Callable[..., Settings], empty_tables: None) -> AsyncIterator[StartApi]:
+    """Start apps with given settings; each is shut down at the end of the test."""
+    stack: list[tuple[Any, httpx.AsyncClient]] = []
+
+    async def start(settings: Settings | None = None, **overrides: Any) -> Api:
+        app = create_app(settings or make_settings(**overrides))
+        lifespan = app.router.lifespan_context(app)
+        await lifespan.__aenter__()
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000")
+        stack.append((lifespan, client))
+        return Api(app, client)
+
+    yield start
+    for lifespan, client in reversed(stack):
+        await client.aclose()
+        await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def api(start_api: StartApi) -> Api:
+    return await start_api()
+
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480), **save: Any) -> bytes:
+    """A photo-like picture (a gradient, so it has detail) in the given format."""
+    width, height = size
+    gradient = Image.linear_gradient("L").resize(size)
+    picture = Image.merge("RGB", (gradient, gradient.rotate(90).resize(size), Image.new("L", size, 120)))
+    buf = io.BytesIO()
+    picture.save(buf, format=fmt, **save)
+    return buf.getvalue()
+
+
+def blank_png(size: tuple[int, int] = (400, 400)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (30, 30, 200)).save(buf, format="PNG")
+    return buf.getvalue()
