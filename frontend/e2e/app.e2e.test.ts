@@ -1,0 +1,260 @@
+import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  PASSWORD,
+  PORTRAIT,
+  creditsCard,
+  expectCredits,
+  generateThroughApi,
+  horizontalOverflow,
+  launchBrowser,
+  newContext,
+  registerThroughApi,
+  registerThroughUi,
+  seriousA11yViolations,
+  snapshot,
+  solidPng,
+  toast,
+  uniqueEmail,
+  visible,
+} from "./helpers";
+
+const BLANK_MESSAGE = "There is nothing to transform in this picture: it looks blank. Try a photo of a person.";
+const generateButton = (page: Page) => page.getByRole("button", { name: "Generate Superhero Avatar (10 credits)" });
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function withPage<T>(run: (page: Page, context: BrowserContext) => Promise<T>, width?: number): Promise<T> {
+  const context = await newContext(browser, width);
+  const page = await context.newPage();
+  try {
+    return await run(page, context);
+  } finally {
+    await context.close();
+  }
+}
+
+async function generateInUi(page: Page, file: string | { name: string; mimeType: string; buffer: Buffer }) {
+  await page.locator("#portrait-input").setInputFiles(file);
+  const button = generateButton(page);
+  await expect.poll(() => button.isEnabled(), { timeout: 10_000 }).toBe(true);
+  await button.click();
+}
+
+describe("a new hero", () => {
+  it("registers, transforms a portrait, finds it in the gallery and deletes it", async () => {
+    await withPage(async (page) => {
+      await registerThroughUi(page);
+      await expectCredits(page, 30);
+      await visible(creditsCard(page).getByText("Use for generations"));
+      expect(await generateButton(page).isDisabled()).toBe(true);
+
+      await generateInUi(page, PORTRAIT);
+      await snapshot(page, "flow-generating");
+
+      const done = toast(page, "Superhero transformation complete!");
+      await visible(done, 60_000);
+      await visible(done.getByText("20 credits remaining"));
+      const result = await visible(page.getByTestId("generation-result"));
+      const after = result.getByAltText("Superhero portrait");
+      await expect
+        .poll(() => after.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+        .toBe(true);
+      await expectCredits(page, 20);
+      await visible(page.getByRole("region", { name: "Recent Transformations" }).getByRole("link").first());
+      await snapshot(page, "flow-completed");
+      await result.scrollIntoViewIfNeeded();
+      await snapshot(page, "flow-result");
+
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Gallery" }).click();
+      await page.waitForURL("**/gallery");
+      const cards = page.getByRole("list", { name: "Completed transformations" }).getByRole("listitem");
+      await expect.poll(() => cards.count()).toBe(1);
+      const thumbnail = cards.first().getByRole("img");
+      expect(await thumbnail.getAttribute("loading")).toBe("lazy");
+
+      await cards.first().getByRole("link").click();
+      const dialog = await visible(page.getByRole("dialog", { name: /transformation/ }));
+      await visible(dialog.getByRole("slider", { name: /Before and after comparison/ }));
+      const download = dialog.getByRole("link", { name: "Download" });
+      expect(await download.getAttribute("download")).toMatch(/^aivenger-gen_.*\.png$/);
+      const href = await download.getAttribute("href");
+      expect(href).toMatch(/^\/media\//);
+      const image = await page.request.get(href ?? "");
+      expect(image.status()).toBe(200);
+      expect(image.headers()["content-type"]).toMatch(/^image\//);
+
+      await dialog.getByRole("button", { name: "Delete" }).click();
+      const confirm = await visible(page.getByRole("dialog", { name: "Delete this transformation?" }));
+      await snapshot(page, "flow-confirm-delete");
+      await confirm.getByRole("button", { name: "Delete forever" }).click();
+      await visible(toast(page, "Transformation deleted"));
+      await visible(page.getByRole("heading", { name: "No superheroes yet" }));
+      expect(page.url()).toMatch(/\/gallery$/);
+    });
+  });
+});
+
+describe("running out of credits", () => {
+  it("disables the button at 0 credits and shows the toast when the API refuses with 402", async () => {
+    await withPage(async (page, context) => {
+      await registerThroughUi(page);
+      for (const remaining of [20, 10]) {
+        await generateInUi(page, PORTRAIT);
+        await visible(
+          toast(page, "Superhero transformation complete!").getByText(`${remaining} credits remaining`),
+          60_000,
+        );
+        await expectCredits(page, remaining);
+        await page.getByRole("button", { name: "Create another" }).click();
+        await page
+          .locator("[data-sonner-toast] [data-close-button]")
+          .first()
+          .click()
+          .catch(() => undefined);
+      }
+
+      // The third generation happens elsewhere (another tab, another device), so this page still shows 10.
+      const third = await generateThroughApi(context, {
+        name: "portrait.jpg",
+        mimeType: "image/jpeg",
+        buffer: await readFile(PORTRAIT),
+      });
+      expect(third.status).toBe(202);
+      expect(third.body.remainingCredits).toBe(0);
+      await expectCredits(page, 10);
+
+      await generateInUi(page, PORTRAIT);
+      const refused = await visible(toast(page, "Insufficient credits"));
+      await visible(refused.getByText("You need 10 credits. Upgrade your plan to continue."));
+      await snapshot(page, "flow-insufficient-credits");
+      await expectCredits(page, 0);
+      await refused.getByRole("button", { name: "View Plans" }).click();
+      await page.waitForURL("**/pricing");
+      await visible(page.getByRole("heading", { name: "Plans & pricing" }));
+
+      await page.goto("/dashboard");
+      await expectCredits(page, 0);
+      await visible(creditsCard(page).getByRole("link", { name: /Get more credits/ }));
+      await page.locator("#portrait-input").setInputFiles(PORTRAIT);
+      await visible(page.getByAltText("Preview of the selected portrait"));
+      expect(await generateButton(page).isDisabled()).toBe(true);
+    });
+  });
+});
+
+describe("a failed generation", () => {
+  it("shows the model's message and can be removed from the gallery", async () => {
+    await withPage(async (page) => {
+      await registerThroughUi(page);
+      await generateInUi(page, { name: "blank.png", mimeType: "image/png", buffer: solidPng(256, 256, [40, 90, 200]) });
+
+      const failed = await visible(toast(page, "Generation Failed"), 60_000);
+      await visible(failed.getByText(BLANK_MESSAGE));
+      await visible(page.getByTestId("generation-error").getByText(BLANK_MESSAGE));
+      await snapshot(page, "flow-failed");
+
+      await page.goto("/gallery?status=failed");
+      const cards = page.getByRole("list", { name: "Failed generations" }).getByRole("listitem");
+      await expect.poll(() => cards.count()).toBe(1);
+      await visible(cards.first().getByText(BLANK_MESSAGE));
+      await cards.first().getByRole("button", { name: "Remove" }).click();
+      const confirm = await visible(page.getByRole("dialog", { name: "Remove this failed generation?" }));
+      await confirm.getByRole("button", { name: "Remove" }).click();
+      await visible(page.getByRole("heading", { name: "No failed generations" }));
+    });
+  });
+});
+
+describe("signing in and out", () => {
+  it("sends a visitor to /login and back to where they were going", async () => {
+    await withPage(async (page, context) => {
+      const email = await registerThroughApi(context, uniqueEmail("returning"));
+      await context.clearCookies();
+
+      await page.goto("/gallery?status=failed");
+      await page.waitForURL(/\/login\?next=/);
+      expect(new URL(page.url()).searchParams.get("next")).toBe("/gallery?status=failed");
+
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill("wrong password");
+      await page.getByRole("button", { name: "Log in" }).click();
+      await visible(page.getByRole("alert").getByText(/wrong email or password/i));
+
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.waitForURL(/\/gallery\?status=failed$/);
+
+      await page.getByRole("button", { name: "Log out" }).click();
+      await page.waitForURL(/\/login/);
+      await page.goto("/dashboard");
+      await page.waitForURL(/\/login\?next=%2Fdashboard/);
+    });
+  });
+});
+
+describe("every page", () => {
+  const shotsDir = process.env.E2E_SCREENSHOTS_DIR;
+  if (shotsDir) mkdirSync(shotsDir, { recursive: true });
+
+  const publicPages = ["/", "/login", "/register", "/pricing"];
+  const privatePages = ["/dashboard", "/gallery", "/gallery?status=failed", "/pricing"];
+
+  async function seedUser(context: BrowserContext) {
+    await registerThroughApi(context);
+    const portrait = { name: "portrait.jpg", mimeType: "image/jpeg", buffer: await readFile(PORTRAIT) };
+    const completed = await generateThroughApi(context, portrait, { wait: 30 });
+    expect(completed.status).toBe(201);
+    const blank = { name: "blank.png", mimeType: "image/png", buffer: solidPng(64, 64, [250, 250, 250]) };
+    const failed = await generateThroughApi(context, blank, { wait: 30 });
+    expect(failed.status).toBe(502);
+    return (completed.body.generation as { id: string }).id;
+  }
+
+  // Stable names, so a new run overwrites the last one's pictures.
+  function screenshotName(label: string, url: string): string {
+    if (url === "/") return `${label}-home.png`;
+    if (/^\/gallery\/gen_/.test(url)) return `${label}.png`;
+    return `${label}-${url.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "")}.png`;
+  }
+
+  async function check(page: Page, url: string, label: string) {
+    await page.goto(url);
+    await page.waitForLoadState("networkidle");
+    await page.locator("main").waitFor();
+    const violations = await seriousA11yViolations(page);
+    expect(violations, `${label} ${url}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
+    const overflow = await horizontalOverflow(page);
+    expect(overflow, `${label} ${url} overflows horizontally by ${overflow}px`).toBeLessThanOrEqual(0);
+    if (shotsDir) {
+      await page.screenshot({ path: path.join(shotsDir, screenshotName(label, url)), fullPage: true });
+    }
+  }
+
+  for (const [label, width] of [
+    ["desktop", 1280],
+    ["phone", 390],
+  ] as const) {
+    it(`passes axe (no serious or critical violations) and fits the ${label} width`, async () => {
+      await withPage(async (page) => {
+        for (const url of publicPages) await check(page, url, `${label}-visitor`);
+      }, width);
+      await withPage(async (page, context) => {
+        const id = await seedUser(context);
+        for (const url of privatePages) await check(page, url, `${label}-hero`);
+        await check(page, `/gallery/${id}`, `${label}-hero-gallery-detail`);
+      }, width);
+    });
+  }
+});

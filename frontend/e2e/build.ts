@@ -1,0 +1,21 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+
+function newestMtime(target: string): number {
+  if (!existsSync(target)) return 0;
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(target).reduce((newest, entry) => Math.max(newest, newestMtime(path.join(target, entry))), 0);
+}
+
+/** Builds the SPA unless dist/ is newer than everything it is built from. */
+export function buildIfNeeded(frontendDir: string): void {
+  const builtAt = newestMtime(path.join(frontendDir, "dist", "index.html"));
+  const sources = ["src", "public", "index.html", "vite.config.ts", "package-lock.json"].map((entry) =>
+    newestMtime(path.join(frontendDir, entry)),
+  );
+  if (builtAt > 0 && sources.every((mtime) => mtime <= builtAt)) return;
+  const result = spawnSync("npm", ["run", "build"], { cwd: frontendDir, stdio: "inherit" });
+  if (result.status !== 0) throw new Error("npm run build failed");
+}

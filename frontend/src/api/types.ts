@@ -1,0 +1,13 @@
+import type { paths } from "./schema";
+
+// Derived from the routes rather than from schema names, so the client follows the API's shapes
+// however the backend chooses to name its models.
+type JsonOf<R> = R extends { content: { "application/json": infer T } } ? T : never;
+
+export type Generation = JsonOf<paths["/generations/{generation_id}"]["get"]["responses"][200]>;
+export type GenerationStatus = Generation["status"];
+export type GenerationPage = JsonOf<paths["/generations"]["get"]["responses"][200]>;
+export type GenerationAccepted = JsonOf<paths["/generations"]["post"]["responses"][202]>;
+export type UserStats = JsonOf<paths["/user/stats"]["get"]["responses"][200]>;
+export type Style = JsonOf<paths["/styles"]["get"]["responses"][200]>["styles"][number];
+export type User = JsonOf<paths["/users/me"]["get"]["responses"][200]>;

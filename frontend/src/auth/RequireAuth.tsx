@@ -1,0 +1,23 @@
+import type { ReactNode } from "react";
+import { Navigate, useLocation } from "react-router";
+import { PageLoading } from "../components/PageLoading";
+import { loginPathFor } from "./redirects";
+import { useMe } from "./useAuth";
+
+export function RequireAuth({ children }: { children: ReactNode }) {
+  const location = useLocation();
+  const me = useMe();
+
+  if (me.isPending) return <PageLoading label="Checking your hero credentials…" />;
+  if (me.isError) throw me.error;
+  if (me.data === null) return <Navigate to={loginPathFor(location)} replace />;
+  return children;
+}
+
+/** Login and register are for visitors; a signed-in person goes where they were heading. */
+export function VisitorOnly({ children, to }: { children: ReactNode; to: string }) {
+  const me = useMe();
+  if (me.isPending) return <PageLoading label="Loading…" />;
+  if (me.data) return <Navigate to={to} replace />;
+  return children;
+}

@@ -1,0 +1,73 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../api/client";
+import { ApiError } from "../api/errors";
+import { queryKeys } from "../api/queries";
+import type { User } from "../api/types";
+
+/** The signed-in person, or null when nobody is (a 401 is an answer here, not an error). */
+export function useMe() {
+  return useQuery({
+    queryKey: queryKeys.me,
+    queryFn: async ({ signal }): Promise<User | null> => {
+      try {
+        return await unwrap(api.GET("/users/me", { signal }));
+      } catch (error) {
+        if (error instanceof ApiError && error.isUnauthorized) return null;
+        throw error;
+      }
+    },
+    staleTime: 60_000,
+  });
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+async function logIn({ email, password }: Credentials): Promise<void> {
+  await unwrap(
+    api.POST("/auth/cookie/login", {
+      body: { username: email, password },
+      bodySerializer: (body) => new URLSearchParams(body as Record<string, string>),
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    }),
+  );
+}
+
+export function useLogIn() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: logIn,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.me }),
+  });
+}
+
+export function useRegister() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (credentials: Credentials) => {
+      await unwrap(api.POST("/auth/register", { body: credentials }));
+      await logIn(credentials);
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.me }),
+  });
+}
+
+export function useLogOut() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async () => {
+      try {
+        await unwrap(api.POST("/auth/cookie/logout"));
+      } catch (error) {
+        // Already logged out is as good as logged out.
+        if (!(error instanceof ApiError && error.isUnauthorized)) throw error;
+      }
+    },
+    onSuccess: () => {
+      queryClient.clear();
+      queryClient.setQueryData(queryKeys.me, null);
+    },
+  });
+}

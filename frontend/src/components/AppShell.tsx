@@ -1,0 +1,118 @@
+import { Coins, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
+import { useEffect, useRef } from "react";
+import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
+import { toast } from "sonner";
+import { messageOf } from "../api/errors";
+import { useStats } from "../api/queries";
+import { useLogOut, useMe } from "../auth/useAuth";
+import { Logo } from "./Logo";
+import styles from "./AppShell.module.css";
+
+function CreditsBadge() {
+  const stats = useStats();
+  if (stats.data === undefined) return null;
+  return (
+    <Link to="/pricing" className={styles.credits} aria-label={`${stats.data.credits} credits available. View plans`}>
+      <Coins aria-hidden size={16} />
+      <span>{stats.data.credits}</span>
+    </Link>
+  );
+}
+
+/**
+ * After moving to another page, focus goes to the page's content, as after a full page load, so keyboard and
+ * screen-reader users start at the new page rather than on the link they left. Moves within a page (opening
+ * a picture in the gallery) keep their own focus.
+ */
+function useFocusOnPageChange() {
+  const { pathname } = useLocation();
+  const section = pathname.split("/")[1] ?? "";
+  const previous = useRef(section);
+  useEffect(() => {
+    if (previous.current === section) return;
+    previous.current = section;
+    document.getElementById("main")?.focus({ preventScroll: true });
+    if (window.scrollY > 0) window.scrollTo({ top: 0 });
+  }, [section]);
+}
+
+export function AppShell() {
+  useFocusOnPageChange();
+  const me = useMe();
+  const signedIn = Boolean(me.data);
+  const logOut = useLogOut();
+  const navigate = useNavigate();
+
+  const onLogOut = () =>
+    logOut.mutate(undefined, {
+      onSuccess: () => {
+        navigate("/login", { replace: true });
+        toast.success("Logged out. See you soon, hero!");
+      },
+      onError: (error) => toast.error("Couldn't log out", { description: messageOf(error) }),
+    });
+
+  const navClass = ({ isActive }: { isActive: boolean }) => `${styles.navLink} ${isActive ? styles.active : ""}`;
+
+  return (
+    <div className={styles.shell}>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className={styles.header}>
+        <div className={styles.bar}>
+          <Link to={signedIn ? "/dashboard" : "/"} className={styles.brand} aria-label="AIVenger home">
+            <Logo />
+          </Link>
+          <div className={styles.right}>
+            {signedIn && <CreditsBadge />}
+            {signedIn ? (
+              <button type="button" className={styles.logout} onClick={onLogOut} disabled={logOut.isPending}>
+                <LogOut aria-hidden size={16} />
+                <span>Log out</span>
+              </button>
+            ) : (
+              me.data === null && (
+                <span className={styles.authLinks}>
+                  <NavLink to="/login" className={navClass}>
+                    Log in
+                  </NavLink>
+                  <Link to="/register" className={`btn btn-primary btn-small ${styles.signup}`}>
+                    Sign up
+                  </Link>
+                </span>
+              )
+            )}
+          </div>
+        </div>
+        {signedIn && (
+          <nav className={styles.nav} aria-label="Main">
+            <NavLink to="/dashboard" className={navClass}>
+              <LayoutDashboard aria-hidden size={18} />
+              Dashboard
+            </NavLink>
+            <NavLink to="/gallery" className={navClass}>
+              <Images aria-hidden size={18} />
+              Gallery
+            </NavLink>
+            <NavLink to="/pricing" className={navClass}>
+              <Tag aria-hidden size={18} />
+              Pricing
+            </NavLink>
+          </nav>
+        )}
+      </header>
+      <main id="main" className={styles.main} tabIndex={-1}>
+        <Outlet />
+      </main>
+      <footer className={styles.footer}>
+        <p>
+          <Logo /> <span>Your photos stay private: only you can see your gallery.</span>
+        </p>
+        <p>
+          <Link to="/pricing">Plans &amp; pricing</Link>
+        </p>
+      </footer>
+    </div>
+  );
+}

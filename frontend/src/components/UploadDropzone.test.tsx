@@ -1,0 +1,98 @@
+import { fireEvent, render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { useState } from "react";
+import { describe, expect, it, vi } from "vitest";
+import { MAX_UPLOAD_BYTES } from "../lib/uploadRules";
+import { imageFile } from "../test/renderApp";
+import { UploadDropzone } from "./UploadDropzone";
+
+function Harness({ onChange }: { onChange: (file: File | null) => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  return (
+    <UploadDropzone
+      file={file}
+      onFileChange={(next) => {
+        setFile(next);
+        onChange(next);
+      }}
+    />
+  );
+}
+
+// user-event's upload honours `accept`; applyAccept: false lets a test hand over what a drag or an OS picker could.
+const setup = () => userEvent.setup({ applyAccept: false });
+
+describe("UploadDropzone", () => {
+  it("takes a JPEG from the picker and shows its preview", async () => {
+    const onChange = vi.fn();
+    render(<Harness onChange={onChange} />);
+    const photo = imageFile("me.jpg", "image/jpeg");
+    await setup().upload(screen.getByLabelText("Portrait photo"), photo);
+    expect(onChange).toHaveBeenCalledWith(photo);
+    expect(screen.getByAltText("Preview of the selected portrait")).toBeInTheDocument();
+    expect(screen.getByText("me.jpg")).toBeInTheDocument();
+  });
+
+  it("takes an iPhone HEIC photo whose type the browser left empty", async () => {
+    const onChange = vi.fn();
+    render(<Harness onChange={onChange} />);
+    const photo = imageFile("IMG_4711.HEIC", "");
+    await setup().upload(screen.getByLabelText("Portrait photo"), photo);
+    expect(onChange).toHaveBeenCalledWith(photo);
+    // As in Chrome or Firefox, which can't draw HEIC.
+    fireEvent.error(screen.getByAltText("Preview of the selected portrait"));
+    expect(screen.getByRole("img", { name: "Selected photo IMG_4711.HEIC" })).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("refuses a file over 10 MB before anything is sent, and says why", async () => {
+    const onChange = vi.fn();
+    render(<Harness onChange={onChange} />);
+    await setup().upload(
+      screen.getByLabelText("Portrait photo"),
+      imageFile("huge.png", "image/png", MAX_UPLOAD_BYTES + 1),
+    );
+    expect(onChange).not.toHaveBeenCalled();
+    expect(screen.getByRole("alert")).toHaveTextContent("the limit is 10 MB");
+  });
+
+  it("refuses a GIF dropped onto it", () => {
+    const onChange = vi.fn();
+    render(<Harness onChange={onChange} />);
+    fireEvent.drop(screen.getByTestId("upload-dropzone"), {
+      dataTransfer: { files: [imageFile("party.gif", "image/gif")] },
+    });
+    expect(onChange).not.toHaveBeenCalled();
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      ".gif files can't be used. Choose a JPEG, PNG, WebP or HEIC photo.",
+    );
+  });
+
+  it("takes a dropped WebP", () => {
+    const onChange = vi.fn();
+    render(<Harness onChange={onChange} />);
+    const photo = imageFile("me.webp", "image/webp");
+    fireEvent.drop(screen.getByTestId("upload-dropzone"), { dataTransfer: { files: [photo] } });
+    expect(onChange).toHaveBeenCalledWith(photo);
+  });
+
+  it("takes an image pasted anywhere on the page", () => {
+    const onChange = vi.fn();
+    render(<Harness onChange={onChange} />);
+    const photo = imageFile("pasted.png", "image/png");
+    const paste = new Event("paste", { bubbles: true, cancelable: true });
+    Object.assign(paste, { clipboardData: { items: [{ kind: "file", getAsFile: () => photo }] } });
+    document.body.dispatchEvent(paste);
+    expect(onChange).toHaveBeenCalledWith(photo);
+  });
+
+  it("clears the choice with Remove", async () => {
+    const onChange = vi.fn();
+    render(<Harness onChange={onChange} />);
+    const user = setup();
+    await user.upload(screen.getByLabelText("Portrait photo"), imageFile("me.jpg", "image/jpeg"));
+    await user.click(screen.getByRole("button", { name: "Remove" }));
+    expect(onChange).toHaveBeenLastCalledWith(null);
+    expect(screen.queryByAltText("Preview of the selected portrait")).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,87 @@
+import { Loader2 } from "lucide-react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
+import type { Credentials } from "../auth/useAuth";
+import styles from "./AuthPage.module.css";
+
+interface Props {
+  submitLabel: string;
+  busyLabel: string;
+  busy: boolean;
+  error: string | null;
+  passwordAutoComplete: "current-password" | "new-password";
+  passwordHint?: string;
+  minPasswordLength?: number;
+  onSubmit: (credentials: Credentials) => void;
+  footer: ReactNode;
+}
+
+export function AuthForm({
+  submitLabel,
+  busyLabel,
+  busy,
+  error,
+  passwordAutoComplete,
+  passwordHint,
+  minPasswordLength,
+  onSubmit,
+  footer,
+}: Props) {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const emailId = useId();
+  const passwordId = useId();
+  const hintId = useId();
+  const errorId = useId();
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onSubmit({ email: email.trim(), password });
+  };
+
+  return (
+    <form className={styles.form} onSubmit={submit} aria-describedby={error ? errorId : undefined} noValidate={false}>
+      {error && (
+        <p id={errorId} className={styles.error} role="alert">
+          {error}
+        </p>
+      )}
+      <div className={styles.field}>
+        <label htmlFor={emailId}>Email</label>
+        <input
+          id={emailId}
+          name="email"
+          type="email"
+          autoComplete="email"
+          inputMode="email"
+          required
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+        />
+      </div>
+      <div className={styles.field}>
+        <label htmlFor={passwordId}>Password</label>
+        <input
+          id={passwordId}
+          name="password"
+          type="password"
+          autoComplete={passwordAutoComplete}
+          required
+          minLength={minPasswordLength}
+          aria-describedby={passwordHint ? hintId : undefined}
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
+        {passwordHint && (
+          <p id={hintId} className={styles.hint}>
+            {passwordHint}
+          </p>
+        )}
+      </div>
+      <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
+        {busy && <Loader2 aria-hidden size={18} className="spin" />}
+        {busy ? busyLabel : submitLabel}
+      </button>
+      <div className={styles.footer}>{footer}</div>
+    </form>
+  );
+}

@@ -1,0 +1,181 @@
+import { ArrowRight, CalendarClock, Coins, Images, Zap } from "lucide-react";
+import { useCallback, useState } from "react";
+import { Link, useNavigate } from "react-router";
+import { useStats, useStyles } from "../api/queries";
+import { useMe } from "../auth/useAuth";
+import { GenerationProgress } from "../components/GenerationProgress";
+import { StatsCard } from "../components/StatsCard";
+import { StylePicker } from "../components/StylePicker";
+import { UploadDropzone } from "../components/UploadDropzone";
+import { GenerationResult } from "../features/generate/GenerationResult";
+import { RecentTransformations } from "../features/generate/RecentTransformations";
+import { useGenerateAvatar } from "../features/generate/useGenerateAvatar";
+import { formatDate } from "../lib/format";
+import { GENERATION_COST } from "../lib/notify";
+import { useDocumentTitle } from "../lib/useDocumentTitle";
+import styles from "./DashboardPage.module.css";
+
+const DEFAULT_STYLE = "superhero";
+
+export function DashboardPage() {
+  useDocumentTitle("Dashboard");
+  const navigate = useNavigate();
+  const me = useMe();
+  const stats = useStats();
+  const stylesQuery = useStyles();
+  const [chosenFile, setFile] = useState<File | null>(null);
+  const [style, setStyle] = useState(DEFAULT_STYLE);
+  const goToPricing = useCallback(() => navigate("/pricing"), [navigate]);
+  const { phase, start, reset, busy } = useGenerateAvatar({ onNeedCredits: goToPricing });
+  // A transformed portrait has done its job; after a failure it stays for another try.
+  const file = phase.kind === "completed" ? null : chosenFile;
+
+  const credits = stats.data?.credits;
+  const lowOnCredits = credits !== undefined && credits < GENERATION_COST;
+  const canGenerate = file !== null && credits !== undefined && !lowOnCredits && !busy;
+
+  const generate = async () => {
+    if (!file || credits === undefined) return;
+    await start({ file, style, credits });
+  };
+
+  const onFileChange = (next: File | null) => {
+    if (phase.kind === "completed" || phase.kind === "failed") reset();
+    setFile(next);
+  };
+
+  const createAnother = () => {
+    setFile(null);
+    reset();
+  };
+
+  return (
+    <div className={styles.page}>
+      <header className={styles.intro}>
+        <p className="kicker">Hero headquarters</p>
+        <h1 className="page-title">Dashboard</h1>
+        {me.data && <p className={styles.greeting}>Signed in as {me.data.email}</p>}
+      </header>
+
+      <div className={styles.stats}>
+        <StatsCard
+          label="Available Credits"
+          testId="credits-card"
+          tone="yellow"
+          icon={<Coins size={22} />}
+          value={credits ?? "–"}
+          description={
+            lowOnCredits ? (
+              <Link to="/pricing" className={styles.cardLink}>
+                Get more credits <ArrowRight aria-hidden size={16} />
+              </Link>
+            ) : (
+              "Use for generations"
+            )
+          }
+        />
+        <StatsCard
+          label="Total Generations"
+          testId="total-card"
+          tone="blue"
+          icon={<Images size={22} />}
+          value={stats.data?.totalGenerations ?? "–"}
+          description="Completed transformations"
+        />
+        <StatsCard
+          label="Last Generation"
+          testId="last-card"
+          tone="red"
+          icon={<CalendarClock size={22} />}
+          value={
+            <span className={styles.smallValue}>
+              {stats.data?.lastGenerationDate
+                ? formatDate(stats.data.lastGenerationDate)
+                : stats.data
+                  ? "None yet"
+                  : "–"}
+            </span>
+          }
+          description={stats.data?.lastGenerationDate ? "Your latest transformation" : "Your first hero awaits"}
+        />
+      </div>
+      {stats.isError && (
+        <p className="notice notice-error" role="alert">
+          Your credits couldn't be loaded.{" "}
+          <button type="button" className="link-button" onClick={() => void stats.refetch()}>
+            Try again
+          </button>
+        </p>
+      )}
+
+      <section className={`panel ${styles.forge}`} aria-labelledby="forge-heading">
+        <div className={styles.forgeHeader}>
+          <h2 id="forge-heading" className="section-title">
+            Create your superhero
+          </h2>
+          <p className={styles.forgeLead}>Upload a portrait, pick a style and let the AI suit you up.</p>
+        </div>
+        <div className={styles.forgeGrid}>
+          <div className={styles.forgeUpload}>
+            <UploadDropzone file={file} onFileChange={onFileChange} disabled={busy} />
+          </div>
+          <div className={styles.forgeControls}>
+            <StylePicker
+              options={stylesQuery.data}
+              value={style}
+              onChange={setStyle}
+              loading={stylesQuery.isPending}
+              failed={stylesQuery.isError}
+              disabled={busy}
+            />
+            <button
+              type="button"
+              className={`btn btn-primary btn-block btn-large ${styles.generate}`}
+              disabled={!canGenerate || file === null}
+              aria-describedby="generate-help"
+              onClick={() => void generate()}
+            >
+              <Zap aria-hidden size={22} />
+              Generate Superhero Avatar ({GENERATION_COST} credits)
+            </button>
+            <p id="generate-help" className={styles.help}>
+              {lowOnCredits ? (
+                <>
+                  You need {GENERATION_COST} credits for a transformation. <Link to="/pricing">View plans</Link>
+                </>
+              ) : file === null ? (
+                "Choose a portrait to start."
+              ) : busy ? (
+                "Hang tight: your transformation is under way."
+              ) : (
+                `Each transformation uses ${GENERATION_COST} credits.`
+              )}
+            </p>
+            {(phase.kind === "uploading" || phase.kind === "generating") && (
+              <GenerationProgress
+                stage={phase.kind}
+                uploadProgress={phase.kind === "uploading" ? phase.progress : 1}
+                startedAt={phase.startedAt}
+              />
+            )}
+            {phase.kind === "failed" && (
+              <div className="notice notice-error" role="alert" data-testid="generation-error">
+                <strong>Generation failed.</strong> {phase.message}
+              </div>
+            )}
+          </div>
+        </div>
+        {phase.kind === "completed" && phase.generation.generatedImageUrl && (
+          <GenerationResult
+            generation={phase.generation}
+            imageUrl={phase.generation.generatedImageUrl}
+            remainingCredits={phase.remainingCredits}
+            onCreateAnother={createAnother}
+          />
+        )}
+      </section>
+
+      <RecentTransformations />
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+import { ArrowRight, Images, ShieldCheck, Upload, Wand2 } from "lucide-react";
+import { Link, Navigate } from "react-router";
+import { useMe } from "../auth/useAuth";
+import { PageLoading } from "../components/PageLoading";
+import { useDocumentTitle } from "../lib/useDocumentTitle";
+import styles from "./HomePage.module.css";
+
+export function HomePage() {
+  useDocumentTitle("Become a superhero");
+  const me = useMe();
+  if (me.isPending) return <PageLoading label="Loading…" />;
+  if (me.data) return <Navigate to="/dashboard" replace />;
+
+  return (
+    <div className={styles.page}>
+      <section className={styles.hero} aria-labelledby="hero-heading">
+        <p className={styles.bubble}>Kapow!</p>
+        <div className={styles.emblem} aria-hidden>
+          <svg viewBox="0 0 200 200" focusable="false">
+            <polygon
+              points="100,4 122,62 184,40 150,96 198,130 136,136 140,196 100,152 60,196 64,136 2,130 50,96 16,40 78,62"
+              fill="#ffd000"
+              stroke="#14121f"
+              strokeWidth="6"
+              strokeLinejoin="round"
+            />
+            <path
+              d="M112 40 70 112h28l-14 52 48-78h-28l14-46Z"
+              fill="#d90f2a"
+              stroke="#14121f"
+              strokeWidth="6"
+              strokeLinejoin="round"
+            />
+          </svg>
+        </div>
+        <h1 id="hero-heading" className={styles.title}>
+          Turn your photo into a <span className={styles.highlight}>superhero</span>
+        </h1>
+        <p className={styles.lead}>
+          Upload a portrait and our AI suits you up with a heroic costume, dramatic lighting and a movie-poster finish.
+          Your first three transformations are on us.
+        </p>
+        <div className={styles.ctas}>
+          <Link to="/register" className="btn btn-primary btn-large">
+            Get 30 free credits <ArrowRight aria-hidden size={20} />
+          </Link>
+          <Link to="/login" className="btn btn-secondary btn-large">
+            Log in
+          </Link>
+        </div>
+      </section>
+      <ol className={styles.steps}>
+        <li>
+          <span className={styles.stepIcon} aria-hidden>
+            <Upload size={26} />
+          </span>
+          <h2>Upload</h2>
+          <p>A clear portrait: JPEG, PNG, WebP or an iPhone HEIC photo.</p>
+        </li>
+        <li>
+          <span className={styles.stepIcon} aria-hidden>
+            <Wand2 size={26} />
+          </span>
+          <h2>Transform</h2>
+          <p>Pick Epic Superhero, Marvel Cinematic or DC Dark Knight and watch it happen.</p>
+        </li>
+        <li>
+          <span className={styles.stepIcon} aria-hidden>
+            <Images size={26} />
+          </span>
+          <h2>Keep</h2>
+          <p>Compare before and after, download in full size, and keep them in your gallery.</p>
+        </li>
+        <li>
+          <span className={styles.stepIcon} aria-hidden>
+            <ShieldCheck size={26} />
+          </span>
+          <h2>Private</h2>
+          <p>Your photos and results are yours alone; delete them whenever you like.</p>
+        </li>
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
+import { toast } from "sonner";
+import { messageOf } from "../api/errors";
+import { safeNextPath } from "../auth/redirects";
+import { useMe, useRegister } from "../auth/useAuth";
+import { PageLoading } from "../components/PageLoading";
+import { useDocumentTitle } from "../lib/useDocumentTitle";
+import { AuthForm } from "./AuthForm";
+import styles from "./AuthPage.module.css";
+
+const MIN_PASSWORD_LENGTH = 8;
+
+export function RegisterPage() {
+  useDocumentTitle("Create your account");
+  const [params] = useSearchParams();
+  const next = safeNextPath(params.get("next"));
+  const navigate = useNavigate();
+  const me = useMe();
+  const register = useRegister();
+
+  if (me.isPending) return <PageLoading label="Loading…" />;
+  if (me.data && !register.isPending) return <Navigate to={next} replace />;
+
+  return (
+    <div className={styles.page}>
+      <section className={`panel ${styles.card}`} aria-labelledby="register-heading">
+        <p className={`kicker ${styles.kicker}`}>Join the league</p>
+        <h1 id="register-heading" className={styles.heading}>
+          Create your account
+        </h1>
+        <p className={styles.lead}>
+          Get <strong>30 free credits</strong>: enough for three superhero transformations.
+        </p>
+        <AuthForm
+          submitLabel="Create account"
+          busyLabel="Creating your account…"
+          busy={register.isPending}
+          error={register.isError ? messageOf(register.error) : null}
+          passwordAutoComplete="new-password"
+          passwordHint={`At least ${MIN_PASSWORD_LENGTH} characters, and not your email address.`}
+          minPasswordLength={MIN_PASSWORD_LENGTH}
+          onSubmit={(credentials) =>
+            register.mutate(credentials, {
+              onSuccess: () => {
+                toast.success("Welcome to AIVenger!", { description: "30 free credits are waiting for you." });
+                navigate(next, { replace: true });
+              },
+            })
+          }
+          footer={
+            <p>
+              Already have an account? <Link to="/login">Log in</Link>
+            </p>
+          }
+        />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import type { RouteObject } from "react-router";
+import { RequireAuth } from "./auth/RequireAuth";
+import { AppShell } from "./components/AppShell";
+import { DashboardPage } from "./pages/DashboardPage";
+import { GalleryPage } from "./pages/GalleryPage";
+import { HomePage } from "./pages/HomePage";
+import { LoginPage } from "./pages/LoginPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { PricingPage } from "./pages/PricingPage";
+import { RegisterPage } from "./pages/RegisterPage";
+import { RouteError } from "./pages/RouteError";
+
+export const routes: RouteObject[] = [
+  {
+    element: <AppShell />,
+    children: [
+      {
+        errorElement: <RouteError />,
+        children: [
+          { index: true, element: <HomePage /> },
+          { path: "login", element: <LoginPage /> },
+          { path: "register", element: <RegisterPage /> },
+          { path: "pricing", element: <PricingPage /> },
+          {
+            path: "dashboard",
+            element: (
+              <RequireAuth>
+                <DashboardPage />
+              </RequireAuth>
+            ),
+          },
+          {
+            path: "gallery/:id?",
+            element: (
+              <RequireAuth>
+                <GalleryPage />
+              </RequireAuth>
+            ),
+          },
+          { path: "*", element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+];
