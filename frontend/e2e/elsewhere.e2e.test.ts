@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startBackend, type RunningBackend } from "./backend";
+import { productionBuildEnv } from "./build";
 import { PORTRAIT, expectCredits, launchBrowser, registerThroughUi, toast, visible } from "./helpers";
 import { serveStatic } from "./staticSite";
 
@@ -32,7 +33,7 @@ beforeAll(async () => {
   buildDir = mkdtempSync(path.join(tmpdir(), "aivenger-spa-elsewhere-"));
   const build = spawnSync("npx", ["vite", "build", "--outDir", buildDir, "--emptyOutDir"], {
     cwd: frontendDir,
-    env: { ...process.env, VITE_API_ORIGIN: backend.baseURL },
+    env: productionBuildEnv({ VITE_API_ORIGIN: backend.baseURL }),
     encoding: "utf8",
   });
   if (build.status !== 0) throw new Error(`vite build failed:\n${build.stdout}\n${build.stderr}`);
