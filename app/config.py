@@ -8,8 +8,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_AUTH_SECRET = "change-me-in-production"
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     cookie_samesite: Literal["lax", "strict", "none"] = "lax"
     access_token_lifetime_seconds: int = 60 * 60 * 24 * 7
+    # Where people open the SPA, for the links in emails; PUBLIC_URL when the API serves the SPA itself.
+    app_url: str | None = None
+    smtp_url: SecretStr | None = None
+    mail_from: str = "AIVenger <no-reply@localhost>"
+    password_reset_token_lifetime_seconds: int = 60 * 60
 
     storage_backend: Literal["local", "s3"] = "local"
     storage_dir: Path = Path("./data/media")
@@ -73,11 +79,24 @@ class Settings(BaseSettings):
 
     frontend_dist: Path = Path("./frontend/dist")
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_is_usable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parts = urlsplit(value.get_secret_value())
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+                raise ValueError("SMTP_URL must look like smtp://user:password@host:587 or smtps://...@host:465")
+        return value
+
     @model_validator(mode="after")
     def _choose_provider(self) -> Settings:
         if self.ai_provider is None:
             self.ai_provider = "openrouter" if self.openrouter_api_key else "local"
         return self
+
+    @property
+    def spa_url(self) -> str:
+        return (self.app_url or self.public_url).rstrip("/")
 
     @property
     def provider(self) -> Literal["local", "openrouter"]:

@@ -7,14 +7,16 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import jwt
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users import BaseUserManager, FastAPIUsers, InvalidPasswordException, UUIDIDMixin, exceptions
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, CookieTransport, JWTStrategy
+from fastapi_users.jwt import decode_jwt, generate_jwt
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import credits
+from app import credits, mail
 from app.config import Settings
 from app.db import begin_write
 from app.deps import SessionDep
@@ -50,7 +52,17 @@ class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
 
 
 class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
-    """Password hashing is deliberately slow; it runs in a thread so it never stalls the event loop."""
+    """Password hashing is deliberately slow; it runs in a thread so it never stalls the event loop.
+
+    Every method of the library that hashes is overridden here for that reason, keeping the library's logic.
+    """
+
+    def __init__(self, user_db: UserDatabase, settings: Settings) -> None:
+        super().__init__(user_db)
+        self.settings = settings
+        self.reset_password_token_secret = settings.auth_secret.get_secret_value()
+        self.verification_token_secret = settings.auth_secret.get_secret_value()
+        self.reset_password_token_lifetime_seconds = settings.password_reset_token_lifetime_seconds
 
     async def validate_password(self, password: str, user: Any) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
@@ -86,6 +98,45 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
             await self.user_db.update(user, {"hashed_password": updated_hash})
         return user
 
+    async def forgot_password(self, user: User, request: Request | None = None) -> None:
+        if not user.is_active:
+            raise exceptions.UserInactive()
+        # The token carries a hash of the current password hash, so it stops working once the password changes.
+        fingerprint = await asyncio.to_thread(self.password_helper.hash, user.hashed_password)
+        token = generate_jwt(
+            {"sub": str(user.id), "password_fgpt": fingerprint, "aud": self.reset_password_token_audience},
+            self.reset_password_token_secret,
+            self.reset_password_token_lifetime_seconds,
+        )
+        await self.on_after_forgot_password(user, token, request)
+
+    async def on_after_forgot_password(self, user: User, token: str, request: Request | None = None) -> None:
+        link = f"{self.settings.spa_url}/reset-password?token={token}"
+        await mail.send(
+            self.settings, user.email, "Reset your AIVenger password",
+            "Someone asked to reset the password of your AIVenger account.\n\n"
+            f"To choose a new password, open this link within {self.reset_password_token_lifetime_seconds // 60} "
+            f"minutes:\n\n{link}\n\nIf it was not you, ignore this email: your password stays as it is.\n",
+        )
+
+    async def reset_password(self, token: str, password: str, request: Request | None = None) -> User:
+        try:
+            data = decode_jwt(token, self.reset_password_token_secret, [self.reset_password_token_audience])
+            user = await self.get(self.parse_id(data["sub"]))
+            fingerprint = data["password_fgpt"]
+        except (jwt.PyJWTError, KeyError, exceptions.InvalidID, exceptions.UserNotExists):
+            raise exceptions.InvalidResetPasswordToken() from None
+        still_valid, _ = await asyncio.to_thread(
+            self.password_helper.verify_and_update, user.hashed_password, fingerprint
+        )
+        if not still_valid:
+            raise exceptions.InvalidResetPasswordToken()
+        if not user.is_active:
+            raise exceptions.UserInactive()
+        updated = await self._update(user, {"password": password})
+        await self.on_after_reset_password(user, request)
+        return updated
+
     async def _update(self, user: User, update_dict: dict[str, Any]) -> User:
         password = update_dict.pop("password", None)
         if password is not None:
@@ -101,11 +152,7 @@ async def get_user_db(request: Request, session: SessionDep) -> AsyncIterator[Us
 async def get_user_manager(
     request: Request, user_db: Annotated[UserDatabase, Depends(get_user_db)]
 ) -> AsyncIterator[UserManager]:
-    manager = UserManager(user_db)
-    secret = request.app.state.settings.auth_secret.get_secret_value()
-    manager.reset_password_token_secret = secret
-    manager.verification_token_secret = secret
-    yield manager
+    yield UserManager(user_db, request.app.state.settings)
 
 
 def get_jwt_strategy(request: Request) -> JWTStrategy[User, uuid.UUID]:

@@ -1,0 +1,48 @@
+"""Email to the people who use the service, through the SMTP server named by `SMTP_URL`.
+
+`smtp://user:password@host:587` uses STARTTLS when the server offers it; `smtps://user:password@host:465` speaks
+TLS from the first byte. Without `SMTP_URL` nothing is sent, and the log says so (never what the email held).
+"""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from app.config import Settings
+
+logger = logging.getLogger(__name__)
+
+SEND_TIMEOUT_SECONDS = 30
+
+
+async def send(settings: Settings, to: str, subject: str, body: str) -> bool:
+    """Send a plain-text email; False when it could not be sent (the reason is logged, the body never is)."""
+    if settings.smtp_url is None:
+        logger.warning("email %r not sent: SMTP_URL is not set", subject)
+        return False
+    server = urlsplit(settings.smtp_url.get_secret_value())
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    implicit_tls = server.scheme == "smtps"
+    try:
+        await aiosmtplib.send(
+            message,
+            hostname=server.hostname,
+            port=server.port or (465 if implicit_tls else 587),
+            username=unquote(server.username) if server.username else None,
+            password=unquote(server.password) if server.password else None,
+            use_tls=implicit_tls,
+            timeout=SEND_TIMEOUT_SECONDS,
+        )
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        # The exception's text can quote the server's reply; its type is enough to act on.
+        logger.warning("email %r not sent: %s from %s", subject, type(exc).__name__, server.hostname)
+        return False
+    return True

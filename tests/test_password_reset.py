@@ -1,0 +1,202 @@
+"""Forgotten passwords: a reset link is emailed through a real SMTP server (aiosmtpd), works once, and never leaks."""
+
+from __future__ import annotations
+
+import email
+import logging
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from email.message import Message
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from conftest import PASSWORD, Api
+
+from app.config import Settings
+
+NEW_PASSWORD = "a-brand-new-secret-9"
+
+# The test server allows AUTH without TLS on loopback, and aiosmtpd warns about that on every connection.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.envelope_recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        self.envelope_recipients.append(list(envelope.rcpt_tos))
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def only_our_login(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    """The server accepts mail only after a login with the credentials in SMTP_URL."""
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"mailer", b"mail-password")
+    return AuthResult(success=ok)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, Inbox]]:
+    inbox = Inbox()
+    # No TLS on loopback in tests, so the server must allow AUTH without it.
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=only_our_login,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        yield f"smtp://mailer:mail-password@127.0.0.1:{controller.port}", inbox
+    finally:
+        controller.stop()
+
+
+def reset_link(message: Message) -> str:
+    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    match = re.search(r"https?://\S+/reset-password\?token=\S+", body)
+    assert match, body
+    return match.group(0)
+
+
+def token_of(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+async def login(api: Api, email_address: str, password: str) -> int:
+    answer = await api.client.post("/auth/jwt/login", data={"username": email_address, "password": password})
+    return answer.status_code
+
+
+async def test_a_reset_link_is_emailed_and_sets_a_new_password_once(start_api, smtp_server) -> None:
+    smtp_url, inbox = smtp_server
+    api = await start_api(smtp_url=smtp_url, app_url="https://heroes.example.com/")
+    await api.register("storm@example.com")
+
+    asked = await api.client.post("/auth/forgot-password", json={"email": "storm@example.com"})
+
+    assert asked.status_code == 202
+    assert inbox.envelope_recipients == [["storm@example.com"]]
+    message = inbox.messages[0]
+    assert message["To"] == "storm@example.com"
+    assert message["Subject"] == "Reset your AIVenger password"
+    link = reset_link(message)
+    assert link.startswith("https://heroes.example.com/reset-password?token=")
+
+    reset = await api.client.post("/auth/reset-password", json={"token": token_of(link), "password": NEW_PASSWORD})
+
+    assert reset.status_code == 200, reset.text
+    assert await login(api, "storm@example.com", NEW_PASSWORD) == 200
+    assert await login(api, "storm@example.com", PASSWORD) == 400
+    # The token was bound to the old password: once it changed, the same link is dead.
+    again = await api.client.post("/auth/reset-password", json={"token": token_of(link), "password": PASSWORD})
+    assert again.status_code == 400
+    assert again.json() == {"success": False, "code": "BAD_REQUEST",
+                            "error": "This password reset link is invalid or has expired."}
+
+
+async def test_an_unknown_email_gets_the_same_answer_and_no_mail(start_api, smtp_server) -> None:
+    smtp_url, inbox = smtp_server
+    api = await start_api(smtp_url=smtp_url)
+
+    asked = await api.client.post("/auth/forgot-password", json={"email": "nobody@example.com"})
+
+    assert asked.status_code == 202
+    assert inbox.messages == []
+
+
+async def test_links_point_at_the_api_origin_when_it_serves_the_spa(start_api, smtp_server) -> None:
+    smtp_url, inbox = smtp_server
+    api = await start_api(smtp_url=smtp_url, public_url="http://localhost:8000")
+    await api.register("wasp@example.com")
+
+    await api.client.post("/auth/forgot-password", json={"email": "wasp@example.com"})
+
+    assert reset_link(inbox.messages[0]).startswith("http://localhost:8000/reset-password?token=")
+
+
+async def test_a_forged_or_garbled_token_is_refused_in_the_error_shape(api: Api) -> None:
+    for token in ("not-a-token", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"):
+        refused = await api.client.post("/auth/reset-password", json={"token": token, "password": NEW_PASSWORD})
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "This password reset link is invalid or has expired."
+
+
+async def test_a_too_short_new_password_is_refused_and_the_link_still_works(start_api, smtp_server) -> None:
+    smtp_url, inbox = smtp_server
+    api = await start_api(smtp_url=smtp_url)
+    await api.register("vision@example.com")
+    await api.client.post("/auth/forgot-password", json={"email": "vision@example.com"})
+    token = token_of(reset_link(inbox.messages[0]))
+
+    short = await api.client.post("/auth/reset-password", json={"token": token, "password": "short"})
+
+    assert short.status_code == 400
+    assert short.json()["error"] == "Password must be at least 8 characters."
+    assert (await api.client.post("/auth/reset-password",
+                                  json={"token": token, "password": NEW_PASSWORD})).status_code == 200
+
+
+async def test_without_smtp_nothing_is_sent_and_the_log_says_so_without_the_link(api: Api, caplog) -> None:
+    await api.register("hawkeye@example.com")
+
+    with caplog.at_level(logging.INFO):
+        asked = await api.client.post("/auth/forgot-password", json={"email": "hawkeye@example.com"})
+
+    assert asked.status_code == 202
+    assert "SMTP_URL is not set" in caplog.text
+    assert "token" not in caplog.text.lower()
+
+
+async def test_an_unreachable_mail_server_is_logged_without_secrets(start_api, caplog) -> None:
+    api = await start_api(smtp_url=f"smtp://mailer:mail-password@127.0.0.1:{free_port()}")  # nothing listens
+    await api.register("quake@example.com")
+
+    with caplog.at_level(logging.INFO):
+        asked = await api.client.post("/auth/forgot-password", json={"email": "quake@example.com"})
+
+    assert asked.status_code == 202
+    assert "not sent" in caplog.text
+    assert "mail-password" not in caplog.text
+    assert "reset-password?token" not in caplog.text
+
+
+async def test_reset_hashing_runs_off_the_event_loop_thread(start_api, smtp_server, monkeypatch) -> None:
+    from fastapi_users.password import PasswordHelper
+
+    smtp_url, inbox = smtp_server
+    api = await start_api(smtp_url=smtp_url)
+    await api.register("shuri@example.com")
+    loop_thread = threading.get_ident()
+    hashing_threads: list[int] = []
+    for name in ("hash", "verify_and_update"):
+        original = getattr(PasswordHelper, name)
+
+        def recording(self, *args, _original=original):
+            hashing_threads.append(threading.get_ident())
+            return _original(self, *args)
+
+        monkeypatch.setattr(PasswordHelper, name, recording)
+
+    await api.client.post("/auth/forgot-password", json={"email": "shuri@example.com"})  # hashes the fingerprint
+    token = token_of(reset_link(inbox.messages[0]))
+    await api.client.post("/auth/reset-password", json={"token": token, "password": NEW_PASSWORD})  # checks, hashes
+
+    assert len(hashing_threads) >= 3
+    assert loop_thread not in hashing_threads
+
+
+@pytest.mark.parametrize("url", ["http://mail.example.com", "smtp://", "mail.example.com:587"])
+def test_an_smtp_url_that_cannot_work_is_refused_at_start(url: str) -> None:
+    with pytest.raises(ValueError, match="SMTP_URL must look like"):
+        Settings(_env_file=None, smtp_url=url)  # type: ignore[call-arg]
