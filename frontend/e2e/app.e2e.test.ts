@@ -208,7 +208,7 @@ describe("every page", () => {
   const shotsDir = process.env.E2E_SCREENSHOTS_DIR;
   if (shotsDir) mkdirSync(shotsDir, { recursive: true });
 
-  const publicPages = ["/", "/login", "/register", "/pricing"];
+  const publicPages = ["/", "/login", "/register", "/forgot-password", "/reset-password?token=t", "/pricing"];
   const privatePages = ["/dashboard", "/gallery", "/gallery?status=failed", "/pricing"];
 
   async function seedUser(context: BrowserContext) {

@@ -71,3 +71,20 @@ export function useLogOut() {
     },
   });
 }
+
+/** Asks the API to email a reset link; it answers the same whether or not the account exists. */
+export function useForgotPassword() {
+  return useMutation({
+    mutationFn: async (email: string) => {
+      await unwrap(api.POST("/auth/forgot-password", { body: { email } }));
+    },
+  });
+}
+
+export function useResetPassword() {
+  return useMutation({
+    mutationFn: async ({ token, password }: { token: string; password: string }) => {
+      await unwrap(api.POST("/auth/reset-password", { body: { token, password } }));
+    },
+  });
+}

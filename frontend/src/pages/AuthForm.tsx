@@ -4,11 +4,15 @@ import type { Credentials } from "../auth/useAuth";
 import styles from "./AuthPage.module.css";
 
 interface Props {
+  /** Which inputs to ask for; a password reset asks for only one of them at each step. */
+  fields?: readonly ("email" | "password")[];
+  /** The password input's label. */
+  passwordLabel?: string;
   submitLabel: string;
   busyLabel: string;
   busy: boolean;
   error: string | null;
-  passwordAutoComplete: "current-password" | "new-password";
+  passwordAutoComplete?: "current-password" | "new-password";
   passwordHint?: string;
   minPasswordLength?: number;
   onSubmit: (credentials: Credentials) => void;
@@ -16,11 +20,13 @@ interface Props {
 }
 
 export function AuthForm({
+  fields = ["email", "password"],
+  passwordLabel = "Password",
   submitLabel,
   busyLabel,
   busy,
   error,
-  passwordAutoComplete,
+  passwordAutoComplete = "current-password",
   passwordHint,
   minPasswordLength,
   onSubmit,
@@ -45,38 +51,42 @@ export function AuthForm({
           {error}
         </p>
       )}
-      <div className={styles.field}>
-        <label htmlFor={emailId}>Email</label>
-        <input
-          id={emailId}
-          name="email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          required
-          value={email}
-          onChange={(event) => setEmail(event.target.value)}
-        />
-      </div>
-      <div className={styles.field}>
-        <label htmlFor={passwordId}>Password</label>
-        <input
-          id={passwordId}
-          name="password"
-          type="password"
-          autoComplete={passwordAutoComplete}
-          required
-          minLength={minPasswordLength}
-          aria-describedby={passwordHint ? hintId : undefined}
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-        />
-        {passwordHint && (
-          <p id={hintId} className={styles.hint}>
-            {passwordHint}
-          </p>
-        )}
-      </div>
+      {fields.includes("email") && (
+        <div className={styles.field}>
+          <label htmlFor={emailId}>Email</label>
+          <input
+            id={emailId}
+            name="email"
+            type="email"
+            autoComplete="email"
+            inputMode="email"
+            required
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+        </div>
+      )}
+      {fields.includes("password") && (
+        <div className={styles.field}>
+          <label htmlFor={passwordId}>{passwordLabel}</label>
+          <input
+            id={passwordId}
+            name="password"
+            type="password"
+            autoComplete={passwordAutoComplete}
+            required
+            minLength={minPasswordLength}
+            aria-describedby={passwordHint ? hintId : undefined}
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+          {passwordHint && (
+            <p id={hintId} className={styles.hint}>
+              {passwordHint}
+            </p>
+          )}
+        </div>
+      )}
       <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
         {busy && <Loader2 aria-hidden size={18} className="spin" />}
         {busy ? busyLabel : submitLabel}

@@ -36,9 +36,14 @@ export function LoginPage() {
           passwordAutoComplete="current-password"
           onSubmit={(credentials) => logIn.mutate(credentials, { onSuccess: () => navigate(next, { replace: true }) })}
           footer={
-            <p>
-              New here? <Link to={registerLink}>Create an account</Link> and get 30 free credits.
-            </p>
+            <>
+              <p>
+                <Link to="/forgot-password">Forgot your password?</Link>
+              </p>
+              <p>
+                New here? <Link to={registerLink}>Create an account</Link> and get 30 free credits.
+              </p>
+            </>
           }
         />
       </section>

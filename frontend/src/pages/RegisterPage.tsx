@@ -4,11 +4,10 @@ import { messageOf } from "../api/errors";
 import { safeNextPath } from "../auth/redirects";
 import { useMe, useRegister } from "../auth/useAuth";
 import { PageLoading } from "../components/PageLoading";
+import { MIN_PASSWORD_LENGTH, PASSWORD_HINT } from "../lib/passwords";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import { AuthForm } from "./AuthForm";
 import styles from "./AuthPage.module.css";
-
-const MIN_PASSWORD_LENGTH = 8;
 
 export function RegisterPage() {
   useDocumentTitle("Create your account");
@@ -37,7 +36,7 @@ export function RegisterPage() {
           busy={register.isPending}
           error={register.isError ? messageOf(register.error) : null}
           passwordAutoComplete="new-password"
-          passwordHint={`At least ${MIN_PASSWORD_LENGTH} characters, and not your email address.`}
+          passwordHint={PASSWORD_HINT}
           minPasswordLength={MIN_PASSWORD_LENGTH}
           onSubmit={(credentials) =>
             register.mutate(credentials, {

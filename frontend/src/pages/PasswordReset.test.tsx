@@ -1,0 +1,71 @@
+import { screen } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+import { describe, expect, it } from "vitest";
+import { renderApp } from "../test/renderApp";
+import { errorBody, server, signedOutHandlers, url } from "../test/server";
+
+describe("a forgotten password", () => {
+  it("is reached from the login page and asks the API to email a link", async () => {
+    const asked: unknown[] = [];
+    server.use(
+      ...signedOutHandlers,
+      http.post(url("/auth/forgot-password"), async ({ request }) => {
+        asked.push(await request.json());
+        return HttpResponse.json(null, { status: 202 });
+      }),
+    );
+    const app = renderApp("/login");
+    await app.user.click(await screen.findByRole("link", { name: "Forgot your password?" }));
+    expect(await screen.findByRole("heading", { name: "Forgot your password?" })).toBeInTheDocument();
+
+    await app.user.type(screen.getByLabelText("Email"), "  storm@example.com ");
+    await app.user.click(screen.getByRole("button", { name: "Email me a link" }));
+
+    expect(await screen.findByRole("status")).toHaveTextContent("If an account exists for storm@example.com");
+    expect(asked).toEqual([{ email: "storm@example.com" }]);
+    expect(screen.queryByLabelText("Email")).not.toBeInTheDocument();
+  });
+
+  it("sets a new password with the emailed token, then sends the person to log in", async () => {
+    const sent: unknown[] = [];
+    server.use(
+      ...signedOutHandlers,
+      http.post(url("/auth/reset-password"), async ({ request }) => {
+        sent.push(await request.json());
+        return HttpResponse.json({ id: "x" });
+      }),
+    );
+    const app = renderApp("/reset-password?token=tok.en.value");
+    await app.user.type(await screen.findByLabelText("New password"), "brand-new-secret");
+    await app.user.click(screen.getByRole("button", { name: "Save new password" }));
+
+    expect(await screen.findByRole("heading", { name: "Log in" })).toBeInTheDocument();
+    expect(await screen.findByText("Password changed")).toBeInTheDocument();
+    expect(sent).toEqual([{ token: "tok.en.value", password: "brand-new-secret" }]);
+  });
+
+  it("shows the API's sentence for an expired link and offers a new one", async () => {
+    server.use(
+      ...signedOutHandlers,
+      http.post(url("/auth/reset-password"), () =>
+        HttpResponse.json(errorBody("This password reset link is invalid or has expired.", "BAD_REQUEST"), {
+          status: 400,
+        }),
+      ),
+    );
+    const app = renderApp("/reset-password?token=old");
+    await app.user.type(await screen.findByLabelText("New password"), "brand-new-secret");
+    await app.user.click(screen.getByRole("button", { name: "Save new password" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("This password reset link is invalid or has expired.");
+    expect(screen.getByRole("link", { name: "Ask for a new one" })).toHaveAttribute("href", "/forgot-password");
+    expect(app.router.state.location.pathname).toBe("/reset-password");
+  });
+
+  it("explains a link without its token instead of showing a form that cannot work", async () => {
+    server.use(...signedOutHandlers);
+    renderApp("/reset-password");
+    expect(await screen.findByRole("alert")).toHaveTextContent("This link is incomplete.");
+    expect(screen.queryByLabelText("New password")).not.toBeInTheDocument();
+  });
+});
