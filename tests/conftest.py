@@ -10,6 +10,7 @@ import asyncio
 import io
 import os
 import socket
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -234,3 +235,20 @@ def blank_png(size: tuple[int, int] = (400, 400)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, (30, 30, 200)).save(buf, format="PNG")
     return buf.getvalue()
+
+
+@pytest.fixture
+def hashing_threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ids of the threads that hash or verify passwords during the test (the event loop's must not be one)."""
+    from fastapi_users.password import PasswordHelper
+
+    seen: list[int] = []
+    for name in ("hash", "verify_and_update"):
+        original = getattr(PasswordHelper, name)
+
+        def recording(self: Any, *args: Any, _original: Any = original) -> Any:
+            seen.append(threading.get_ident())
+            return _original(self, *args)
+
+        monkeypatch.setattr(PasswordHelper, name, recording)
+    return seen

@@ -74,20 +74,9 @@ async def test_cookie_login_for_the_spa_is_httponly_and_logs_out(api: Api) -> No
     assert (await api.client.get("/users/me")).status_code == 401
 
 
-async def test_password_hashing_runs_off_the_event_loop_thread(api: Api, monkeypatch) -> None:
+async def test_password_hashing_runs_off_the_event_loop_thread(api: Api, hashing_threads: list[int]) -> None:
     """Hashing is slow on purpose; on the event loop's thread it would stall every other request."""
-    from fastapi_users.password import PasswordHelper
-
     loop_thread = threading.get_ident()
-    hashing_threads: list[int] = []
-    for name in ("hash", "verify_and_update"):
-        original = getattr(PasswordHelper, name)
-
-        def recording(self, *args, _original=original):
-            hashing_threads.append(threading.get_ident())
-            return _original(self, *args)
-
-        monkeypatch.setattr(PasswordHelper, name, recording)
 
     await api.register("flash@example.com")  # hash on register
     await api.client.post("/auth/jwt/login", data={"username": "flash@example.com", "password": PASSWORD})
