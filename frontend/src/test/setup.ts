@@ -1,5 +1,6 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
+import { toast } from "sonner";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { server } from "./server";
 
@@ -28,6 +29,9 @@ if (typeof window.matchMedia !== "function") {
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => {
   cleanup();
+  // Sonner keeps toasts in a module-wide store and shows the active ones to the next Toaster that mounts:
+  // without this, one test's toast would turn up in the next test's page.
+  toast.dismiss();
   server.resetHandlers();
 });
 afterAll(() => server.close());
