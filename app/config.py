@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = None
     mail_from: str = "AIVenger <no-reply@localhost>"
     password_reset_token_lifetime_seconds: int = 60 * 60
+    password_reset_email_cooldown_seconds: int = 60
 
     storage_backend: Literal["local", "s3"] = "local"
     storage_dir: Path = Path("./data/media")

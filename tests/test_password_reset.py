@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import logging
 import re
@@ -15,8 +16,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import PASSWORD, Api
+from sqlalchemy import update
 
 from app.config import Settings
+from app.models import User
 
 NEW_PASSWORD = "a-brand-new-secret-9"
 
@@ -103,6 +106,29 @@ async def test_a_reset_link_is_emailed_and_sets_a_new_password_once(start_api, s
     assert again.status_code == 400
     assert again.json() == {"success": False, "code": "BAD_REQUEST",
                             "error": "This password reset link is invalid or has expired."}
+
+
+async def test_one_account_gets_at_most_one_email_per_cooldown(start_api, smtp_server) -> None:
+    """Anyone can fill in the form with someone else's address; that must not flood their inbox."""
+    smtp_url, inbox = smtp_server
+    api = await start_api(smtp_url=smtp_url, password_reset_email_cooldown_seconds=600)
+    await api.register("loki@example.com")
+    await api.register("thor@example.com")
+
+    answers = await asyncio.gather(*(
+        api.client.post("/auth/forgot-password", json={"email": "loki@example.com"}) for _ in range(5)
+    ))
+    assert [a.status_code for a in answers] == [202] * 5  # the same answer: nothing tells that mail was held back
+    assert inbox.envelope_recipients == [["loki@example.com"]]
+
+    await api.client.post("/auth/forgot-password", json={"email": "thor@example.com"})  # another account: its own
+    assert inbox.envelope_recipients == [["loki@example.com"], ["thor@example.com"]]
+
+    async with api.services.sessionmaker() as session:  # the cooldown passes
+        await session.execute(update(User).values(password_reset_sent_at=None))
+        await session.commit()
+    await api.client.post("/auth/forgot-password", json={"email": "loki@example.com"})
+    assert len(inbox.messages) == 3
 
 
 async def test_an_unknown_email_gets_the_same_answer_and_no_mail(start_api, smtp_server) -> None:

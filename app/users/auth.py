@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated, Any
 
 import jwt
@@ -14,13 +16,16 @@ from fastapi_users import BaseUserManager, FastAPIUsers, InvalidPasswordExceptio
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, CookieTransport, JWTStrategy
 from fastapi_users.jwt import decode_jwt, generate_jwt
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import credits, mail
 from app.config import Settings
 from app.db import begin_write
 from app.deps import SessionDep
-from app.models import User
+from app.models import User, utcnow
+
+logger = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 8
 AUTH_COOKIE_NAME = "aivenger_auth"
@@ -50,6 +55,20 @@ class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
         await begin_write(self.session)
         await super().delete(user)
 
+    async def claim_reset_email(self, user: User, cooldown_seconds: int) -> bool:
+        """Whether a reset email may go out now; one conditional UPDATE, so concurrent requests send one."""
+        now = utcnow()
+        await begin_write(self.session)
+        claimed = await self.session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .where(or_(User.password_reset_sent_at.is_(None),
+                       User.password_reset_sent_at <= now - timedelta(seconds=cooldown_seconds)))
+            .values(password_reset_sent_at=now)
+        )
+        await self.session.commit()
+        return claimed.rowcount == 1  # type: ignore[attr-defined]
+
 
 class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     """Password hashing is deliberately slow; it runs in a thread so it never stalls the event loop.
@@ -59,6 +78,7 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
 
     def __init__(self, user_db: UserDatabase, settings: Settings) -> None:
         super().__init__(user_db)
+        self.accounts = user_db  # the library types user_db as its base class; this keeps our methods in view
         self.settings = settings
         self.reset_password_token_secret = settings.auth_secret.get_secret_value()
         self.verification_token_secret = settings.auth_secret.get_secret_value()
@@ -101,6 +121,9 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     async def forgot_password(self, user: User, request: Request | None = None) -> None:
         if not user.is_active:
             raise exceptions.UserInactive()
+        if not await self.accounts.claim_reset_email(user, self.settings.password_reset_email_cooldown_seconds):
+            logger.info("password reset for user %s: an email went out moments ago, none sent now", user.id)
+            return
         # The token carries a hash of the current password hash, so it stops working once the password changes.
         fingerprint = await asyncio.to_thread(self.password_helper.hash, user.hashed_password)
         token = generate_jwt(
