@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import func, select
 
 from app import credits
 from app.config import Settings
-from app.deps import SessionDep
+from app.deps import ServicesDep, SessionDep
 from app.errors import UNAUTHORIZED_RESPONSE
+from app.generations.schemas import Deleted
 from app.models import Generation, GenerationStatus
-from app.users.auth import CurrentUser, bearer_backend, cookie_backend, fastapi_users
+from app.users.auth import AUTH_COOKIE_NAME, CurrentUser, bearer_backend, cookie_backend, fastapi_users
+from app.users.deletion import delete_account
 from app.users.schemas import UserCreate, UserRead, UserStats, UserUpdate
 
 router = APIRouter()
@@ -23,6 +25,20 @@ router.include_router(fastapi_users.get_verify_router(UserRead), prefix="/auth",
 _users = fastapi_users.get_users_router(UserRead, UserUpdate)
 _users.routes = [route for route in _users.routes if getattr(route, "path", "").startswith("/me")]
 router.include_router(_users, prefix="/users", tags=["users"])
+
+
+@router.delete("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
+async def delete_me(
+    user: CurrentUser, services: ServicesDep, session: SessionDep, request: Request, response: Response
+) -> Deleted:
+    """Delete your account for good: every generation with its images, your credits and their history.
+
+    Your login stops working at once; a cookie session is also cleared."""
+    await delete_account(services, session, user)
+    settings: Settings = request.app.state.settings
+    response.delete_cookie(AUTH_COOKIE_NAME, secure=settings.cookie_secure, httponly=True,
+                           samesite=settings.cookie_samesite)
+    return Deleted()
 
 
 @router.get("/user/stats", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
