@@ -204,12 +204,37 @@ describe("signing in and out", () => {
   });
 });
 
+describe("leaving", () => {
+  it("deletes the account with its portraits, after which its login no longer works", async () => {
+    await withPage(async (page, context) => {
+      const email = await registerThroughUi(page, uniqueEmail("leaving"));
+      const portrait = { name: "portrait.jpg", mimeType: "image/jpeg", buffer: await readFile(PORTRAIT) };
+      const made = await generateThroughApi(context, portrait, { wait: 30 });
+      expect(made.status).toBe(201);
+      const resultUrl = (made.body.generation as { generatedImageUrl: string }).generatedImageUrl;
+      expect((await context.request.get(resultUrl)).status()).toBe(200);
+
+      await page.getByRole("link", { name: "Account" }).click();
+      await page.getByRole("button", { name: "Delete my account" }).click();
+      const dialog = page.getByRole("dialog", { name: "Delete your account for good?" });
+      await visible(dialog.getByText("1 portrait, your uploaded photos and 20 credits"));
+      await dialog.getByRole("button", { name: "Delete my account" }).click();
+
+      await visible(toast(page, "Your account has been deleted"));
+      await page.waitForURL((url) => url.pathname === "/");
+      expect((await context.request.get(resultUrl)).status()).toBe(404);
+      const login = await context.request.post("/auth/jwt/login", { form: { username: email, password: PASSWORD } });
+      expect(login.status()).toBe(400);
+    });
+  });
+});
+
 describe("every page", () => {
   const shotsDir = process.env.E2E_SCREENSHOTS_DIR;
   if (shotsDir) mkdirSync(shotsDir, { recursive: true });
 
   const publicPages = ["/", "/login", "/register", "/forgot-password", "/reset-password?token=t", "/pricing"];
-  const privatePages = ["/dashboard", "/gallery", "/gallery?status=failed", "/pricing"];
+  const privatePages = ["/dashboard", "/gallery", "/gallery?status=failed", "/pricing", "/account"];
 
   async function seedUser(context: BrowserContext) {
     await registerThroughApi(context);

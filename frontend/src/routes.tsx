@@ -1,6 +1,7 @@
 import type { RouteObject } from "react-router";
 import { RequireAuth } from "./auth/RequireAuth";
 import { AppShell } from "./components/AppShell";
+import { AccountPage } from "./pages/AccountPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { ForgotPasswordPage } from "./pages/ForgotPasswordPage";
 import { GalleryPage } from "./pages/GalleryPage";
@@ -38,6 +39,14 @@ export const routes: RouteObject[] = [
             element: (
               <RequireAuth>
                 <GalleryPage />
+              </RequireAuth>
+            ),
+          },
+          {
+            path: "account",
+            element: (
+              <RequireAuth>
+                <AccountPage />
               </RequireAuth>
             ),
           },

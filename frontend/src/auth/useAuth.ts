@@ -88,3 +88,17 @@ export function useResetPassword() {
     },
   });
 }
+
+/** Deletes the signed-in person's account for good; afterwards nobody is signed in. */
+export function useDeleteAccount() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async () => {
+      await unwrap(api.DELETE("/users/me"));
+    },
+    onSuccess: () => {
+      queryClient.clear();
+      queryClient.setQueryData(queryKeys.me, null);
+    },
+  });
+}

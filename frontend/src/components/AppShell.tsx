@@ -1,4 +1,4 @@
-import { Coins, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
+import { CircleUserRound, Coins, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
 import { useEffect, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { toast } from "sonner";
@@ -67,10 +67,19 @@ export function AppShell() {
           <div className={styles.right}>
             {signedIn && <CreditsBadge />}
             {signedIn ? (
-              <button type="button" className={styles.logout} onClick={onLogOut} disabled={logOut.isPending}>
-                <LogOut aria-hidden size={16} />
-                <span>Log out</span>
-              </button>
+              <>
+                <NavLink
+                  to="/account"
+                  className={({ isActive }) => `${styles.headerAction} ${isActive ? styles.here : ""}`}
+                >
+                  <CircleUserRound aria-hidden size={16} />
+                  <span>Account</span>
+                </NavLink>
+                <button type="button" className={styles.headerAction} onClick={onLogOut} disabled={logOut.isPending}>
+                  <LogOut aria-hidden size={16} />
+                  <span>Log out</span>
+                </button>
+              </>
             ) : (
               me.data === null && (
                 <span className={styles.authLinks}>

@@ -17,3 +17,8 @@ export function formatElapsed(ms: number): string {
 export function styleName(styleId: string, styles: { id: string; name: string }[] | undefined): string {
   return styles?.find((style) => style.id === styleId)?.name ?? styleId;
 }
+
+/** "1 portrait", "3 portraits". */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}

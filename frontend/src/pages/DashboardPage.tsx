@@ -51,7 +51,7 @@ export function DashboardPage() {
 
   return (
     <div className={styles.page}>
-      <header className={styles.intro}>
+      <header className="page-intro">
         <p className="kicker">Hero headquarters</p>
         <h1 className="page-title">Dashboard</h1>
         {me.data && <p className={styles.greeting}>Signed in as {me.data.email}</p>}

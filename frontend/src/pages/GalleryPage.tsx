@@ -82,7 +82,7 @@ export function GalleryPage() {
 
   return (
     <div className={styles.page}>
-      <header className={styles.intro}>
+      <header className="page-intro">
         <p className="kicker">Your private collection</p>
         <h1 className="page-title">Gallery</h1>
         <p className={styles.lead}>Every superhero you've created. Only you can see them.</p>

@@ -61,7 +61,7 @@ export function PricingPage() {
 
   return (
     <div className={styles.page}>
-      <header className={styles.intro}>
+      <header className="page-intro">
         <p className="kicker">Power up</p>
         <h1 className="page-title">Plans &amp; pricing</h1>
         <p className={styles.lead}>Every transformation uses 10 credits. Start free; paid plans are on their way.</p>

@@ -1,0 +1,84 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+import { describe, expect, it } from "vitest";
+import { renderApp } from "../test/renderApp";
+import { errorBody, server, signedInHandlers, stats, url, user } from "../test/server";
+
+function signedInWith(totalGenerations: number) {
+  server.use(
+    // The first matching handler answers, so the stats with generations go before the fresh account's.
+    http.get(url("/user/stats"), () => HttpResponse.json(stats({ credits: 20, totalGenerations }))),
+    ...signedInHandlers({ credits: 20 }),
+  );
+}
+
+describe("the account page", () => {
+  it("is reached from the header and emails a password link to the signed-in address", async () => {
+    signedInWith(1);
+    const asked: unknown[] = [];
+    server.use(
+      http.post(url("/auth/forgot-password"), async ({ request }) => {
+        asked.push(await request.json());
+        return HttpResponse.json(null, { status: 202 });
+      }),
+    );
+    const app = renderApp("/dashboard");
+    await app.user.click(await screen.findByRole("link", { name: "Account" }));
+    expect(await screen.findByRole("heading", { name: "Your account" })).toBeInTheDocument();
+    expect(await screen.findByText(/with 20 credits/)).toBeInTheDocument();
+
+    await app.user.click(screen.getByRole("button", { name: "Email me a password link" }));
+
+    expect(await screen.findByRole("status")).toHaveTextContent(`check the inbox of ${user.email}`);
+    expect(asked).toEqual([{ email: user.email }]);
+  });
+
+  it("deletes the account only after confirmation, then leaves the person signed out on the home page", async () => {
+    signedInWith(3);
+    let deletes = 0;
+    server.use(
+      http.delete(url("/users/me"), () => {
+        deletes += 1;
+        return HttpResponse.json({ success: true });
+      }),
+    );
+    const app = renderApp("/account");
+    await app.user.click(await screen.findByRole("button", { name: "Delete my account" }));
+    const dialog = await screen.findByRole("dialog", { name: "Delete your account for good?" });
+    expect(dialog).toHaveTextContent("3 portraits, your uploaded photos and 20 credits will be deleted");
+
+    await app.user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(deletes).toBe(0);
+
+    await app.user.click(screen.getByRole("button", { name: "Delete my account" }));
+    const again = await screen.findByRole("dialog", { name: "Delete your account for good?" });
+    server.use(
+      http.get(url("/users/me"), () => HttpResponse.json(errorBody("Unauthorized", "UNAUTHORIZED"), { status: 401 })),
+    );
+    await app.user.click(within(again).getByRole("button", { name: "Delete my account" }));
+
+    expect(await screen.findByText("Your account has been deleted")).toBeInTheDocument();
+    expect(deletes).toBe(1);
+    expect(app.router.state.location.pathname).toBe("/");
+    await waitFor(() => expect(screen.queryByRole("link", { name: "Account" })).not.toBeInTheDocument());
+    expect(within(screen.getByRole("banner")).getByRole("link", { name: "Log in" })).toBeInTheDocument();
+  });
+
+  it("keeps the account and says why when the API refuses", async () => {
+    signedInWith(0);
+    server.use(
+      http.delete(url("/users/me"), () =>
+        HttpResponse.json(errorBody("Storage is unavailable, try again later.", "SERVICE_UNAVAILABLE"), {
+          status: 503,
+        }),
+      ),
+    );
+    const app = renderApp("/account");
+    await app.user.click(await screen.findByRole("button", { name: "Delete my account" }));
+    const dialog = await screen.findByRole("dialog", { name: "Delete your account for good?" });
+    await app.user.click(within(dialog).getByRole("button", { name: "Delete my account" }));
+
+    expect(await screen.findByText("Couldn't delete your account")).toBeInTheDocument();
+    expect(app.router.state.location.pathname).toBe("/account");
+  });
+});

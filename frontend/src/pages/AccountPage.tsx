@@ -1,0 +1,112 @@
+import { KeyRound, Trash2 } from "lucide-react";
+import { useState } from "react";
+import { useNavigate } from "react-router";
+import { toast } from "sonner";
+import { messageOf } from "../api/errors";
+import { useStats } from "../api/queries";
+import { useDeleteAccount, useForgotPassword, useMe } from "../auth/useAuth";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { countOf } from "../lib/format";
+import { useDocumentTitle } from "../lib/useDocumentTitle";
+import styles from "./AccountPage.module.css";
+
+export function AccountPage() {
+  useDocumentTitle("Your account");
+  const me = useMe();
+  const stats = useStats();
+  const resetLink = useForgotPassword();
+  const deleteAccount = useDeleteAccount();
+  const navigate = useNavigate();
+  const [confirming, setConfirming] = useState(false);
+  const email = me.data?.email ?? "";
+
+  const onDelete = () =>
+    deleteAccount.mutate(undefined, {
+      onSuccess: () => {
+        setConfirming(false);
+        navigate("/", { replace: true });
+        toast.success("Your account has been deleted", { description: "Your portraits and photos are gone too." });
+      },
+      onError: (error) => {
+        setConfirming(false);
+        toast.error("Couldn't delete your account", { description: messageOf(error) });
+      },
+    });
+
+  return (
+    <div className={styles.page}>
+      <header className="page-intro">
+        <p className="kicker">Secret identity</p>
+        <h1 className="page-title">Your account</h1>
+        <p className={styles.lead}>
+          Signed in as <strong>{email}</strong>
+          {stats.data && <> with {countOf(stats.data.credits, "credit")}</>}.
+        </p>
+      </header>
+
+      <section className={`panel ${styles.section}`} aria-labelledby="password-heading">
+        <h2 id="password-heading" className={styles.heading}>
+          <KeyRound aria-hidden size={22} /> Password
+        </h2>
+        <p>To change your password, we email you a link to choose a new one.</p>
+        {resetLink.isSuccess ? (
+          <p role="status" className={styles.done}>
+            Sent: check the inbox of {email} for the link.
+          </p>
+        ) : (
+          <div>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              disabled={resetLink.isPending || !email}
+              onClick={() =>
+                resetLink.mutate(email, {
+                  onError: (error) => toast.error("Couldn't send the email", { description: messageOf(error) }),
+                })
+              }
+            >
+              {resetLink.isPending ? "Sending…" : "Email me a password link"}
+            </button>
+          </div>
+        )}
+      </section>
+
+      <section className={`panel ${styles.section} ${styles.danger}`} aria-labelledby="delete-heading">
+        <h2 id="delete-heading" className={styles.heading}>
+          <Trash2 aria-hidden size={22} /> Delete your account
+        </h2>
+        <p>
+          This removes your account, every portrait in your gallery with the photos you uploaded, and your remaining
+          credits. It cannot be undone.
+        </p>
+        <div>
+          <button
+            type="button"
+            className="btn btn-danger"
+            onClick={() => {
+              void stats.refetch(); // what the dialog says will be deleted must be current
+              setConfirming(true);
+            }}
+          >
+            Delete my account
+          </button>
+        </div>
+      </section>
+
+      <ConfirmDialog
+        open={confirming}
+        title="Delete your account for good?"
+        confirmLabel="Delete my account"
+        busy={deleteAccount.isPending}
+        onConfirm={onDelete}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          {stats.data
+            ? `${countOf(stats.data.totalGenerations, "portrait")}, your uploaded photos and ${countOf(stats.data.credits, "credit")} will be deleted at once.`
+            : "Your portraits, your uploaded photos and your credits will be deleted at once."}
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
+}
