@@ -12,6 +12,7 @@ import {
   horizontalOverflow,
   launchBrowser,
   newContext,
+  portraitAsHeic,
   registerThroughApi,
   registerThroughUi,
   seriousA11yViolations,
@@ -173,6 +174,28 @@ describe("a failed generation", () => {
       const confirm = await visible(page.getByRole("dialog", { name: "Remove this failed generation?" }));
       await confirm.getByRole("button", { name: "Remove" }).click();
       await visible(page.getByRole("heading", { name: "No failed generations" }));
+    });
+  });
+});
+
+describe("an iPhone photo", () => {
+  it("is accepted as HEIC, said to be unpreviewable here, and transformed", async () => {
+    await withPage(async (page) => {
+      await registerThroughUi(page);
+      await page
+        .locator("#portrait-input")
+        .setInputFiles({ name: "IMG_0042.HEIC", mimeType: "image/heic", buffer: portraitAsHeic() });
+      // Chromium cannot draw HEIC: the dropzone says so rather than showing a broken picture.
+      await visible(page.getByText("Your browser can't preview this format, but it can still be transformed."));
+      await generateButton(page).click();
+
+      await visible(toast(page, "Superhero transformation complete!"), 60_000);
+      const result = page.getByTestId("generation-result");
+      for (const alt of ["Superhero portrait", "Original portrait"]) {
+        const img = result.getByAltText(alt);
+        await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+      }
+      await expectCredits(page, 20);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -161,6 +162,24 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 /** A valid PNG of one flat colour: a picture with nothing in it to transform. */
+/** The portrait as an iPhone would send it: HEIC, written by the backend's own pillow-heif. */
+export function portraitAsHeic(): Buffer {
+  const script = [
+    "import io, sys",
+    "import pillow_heif",
+    "from PIL import Image",
+    "pillow_heif.register_heif_opener()",
+    "buf = io.BytesIO()",
+    "Image.open(sys.argv[1]).save(buf, format='HEIF')",
+    "sys.stdout.buffer.write(buf.getvalue())",
+  ].join("\n");
+  const made = spawnSync(path.join(repoRoot, ".venv", "bin", "python"), ["-c", script, PORTRAIT], {
+    maxBuffer: 20 * 1024 * 1024,
+  });
+  if (made.status !== 0) throw new Error(`Could not write a HEIC portrait: ${made.stderr.toString()}`);
+  return made.stdout;
+}
+
 export function solidPng(width: number, height: number, [r, g, b]: [number, number, number]): Buffer {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
