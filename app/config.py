@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = None
     mail_from: str = "AIVenger <no-reply@localhost>"
     password_reset_token_lifetime_seconds: int = 60 * 60
-    password_reset_email_cooldown_seconds: int = 60
+    account_email_cooldown_seconds: int = 60
 
     storage_backend: Literal["local", "s3"] = "local"
     storage_dir: Path = Path("./data/media")
@@ -94,6 +94,10 @@ class Settings(BaseSettings):
         if self.ai_provider is None:
             self.ai_provider = "openrouter" if self.openrouter_api_key else "local"
         return self
+
+    @property
+    def sends_email(self) -> bool:
+        return self.smtp_url is not None
 
     @property
     def spa_url(self) -> str:

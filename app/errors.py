@@ -98,6 +98,13 @@ class ServiceUnavailable(AppError):
     message = "The image model is temporarily unavailable. Nothing was charged; please try again shortly."
 
 
+class EmailNotConfigured(AppError):
+    status_code = 503
+    code = ErrorCode.SERVICE_UNAVAILABLE
+    message = ("This server does not send email, so password resets and email verification are not available "
+               "here. Please contact its operator.")
+
+
 class ValidationFailed(AppError):
     status_code = 422
     code = ErrorCode.VALIDATION_ERROR

@@ -66,8 +66,10 @@ class User(SQLAlchemyBaseUserTableUUID, Base):
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     credits: Mapped[int] = mapped_column(Integer, nullable=False, default=30, server_default="30")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    # When the last password-reset email went out: a form anyone can fill in must not let them flood an inbox.
-    password_reset_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the last password-reset and verification emails went out: forms anyone can fill in with any address
+    # must not let them flood an inbox.
+    reset_email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verify_email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class GenerationStatus(StrEnum):

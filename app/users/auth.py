@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, Request
@@ -26,6 +26,8 @@ from app.deps import SessionDep
 from app.models import User, utcnow
 
 logger = logging.getLogger(__name__)
+
+EmailKind = Literal["reset", "verify"]
 
 MIN_PASSWORD_LENGTH = 8
 AUTH_COOKIE_NAME = "aivenger_auth"
@@ -55,16 +57,17 @@ class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
         await begin_write(self.session)
         await super().delete(user)
 
-    async def claim_reset_email(self, user: User, cooldown_seconds: int) -> bool:
-        """Whether a reset email may go out now; one conditional UPDATE, so concurrent requests send one."""
+    async def claim_account_email(self, user: User, kind: EmailKind, cooldown_seconds: int) -> bool:
+        """Whether an email of this kind may go to the account now; one conditional UPDATE, so of many
+        concurrent requests exactly one sends."""
+        sent_at = User.reset_email_sent_at if kind == "reset" else User.verify_email_sent_at
         now = utcnow()
         await begin_write(self.session)
         claimed = await self.session.execute(
             update(User)
             .where(User.id == user.id)
-            .where(or_(User.password_reset_sent_at.is_(None),
-                       User.password_reset_sent_at <= now - timedelta(seconds=cooldown_seconds)))
-            .values(password_reset_sent_at=now)
+            .where(or_(sent_at.is_(None), sent_at <= now - timedelta(seconds=cooldown_seconds)))
+            .values({sent_at: now})
         )
         await self.session.commit()
         return claimed.rowcount == 1  # type: ignore[attr-defined]
@@ -118,11 +121,16 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
             await self.user_db.update(user, {"hashed_password": updated_hash})
         return user
 
+    async def _may_email(self, user: User, kind: EmailKind) -> bool:
+        if await self.accounts.claim_account_email(user, kind, self.settings.account_email_cooldown_seconds):
+            return True
+        logger.info("%s email for user %s went out moments ago; none sent now", kind, user.id)
+        return False
+
     async def forgot_password(self, user: User, request: Request | None = None) -> None:
         if not user.is_active:
             raise exceptions.UserInactive()
-        if not await self.accounts.claim_reset_email(user, self.settings.password_reset_email_cooldown_seconds):
-            logger.info("password reset for user %s: an email went out moments ago, none sent now", user.id)
+        if not await self._may_email(user, "reset"):
             return
         # The token carries a hash of the current password hash, so it stops working once the password changes.
         fingerprint = await asyncio.to_thread(self.password_helper.hash, user.hashed_password)
@@ -134,13 +142,25 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         await self.on_after_forgot_password(user, token, request)
 
     async def on_after_forgot_password(self, user: User, token: str, request: Request | None = None) -> None:
-        link = f"{self.settings.spa_url}/reset-password?token={token}"
         await mail.send(
             self.settings, user.email, "Reset your AIVenger password",
             "Someone asked to reset the password of your AIVenger account.\n\n"
             f"To choose a new password, open this link within {self.reset_password_token_lifetime_seconds // 60} "
-            f"minutes:\n\n{link}\n\nIf it was not you, ignore this email: your password stays as it is.\n",
+            f"minutes:\n\n{self._link('reset-password', token)}\n\n"
+            "If it was not you, ignore this email: your password stays as it is.\n",
         )
+
+    async def on_after_request_verify(self, user: User, token: str, request: Request | None = None) -> None:
+        if not await self._may_email(user, "verify"):
+            return
+        await mail.send(
+            self.settings, user.email, "Confirm your email for AIVenger",
+            "To confirm that this address belongs to your AIVenger account, open this link:\n\n"
+            f"{self._link('verify-email', token)}\n\nIf you have no AIVenger account, ignore this email.\n",
+        )
+
+    def _link(self, page: str, token: str) -> str:
+        return f"{self.settings.spa_url}/{page}?token={token}"
 
     async def reset_password(self, token: str, password: str, request: Request | None = None) -> User:
         try:

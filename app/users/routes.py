@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import func, select
 
 from app import credits
 from app.config import Settings
 from app.deps import ServicesDep, SessionDep
-from app.errors import UNAUTHORIZED_RESPONSE
+from app.errors import UNAUTHORIZED_RESPONSE, EmailNotConfigured, error_responses
 from app.generations.schemas import Deleted
 from app.models import Generation, GenerationStatus
 from app.users.auth import AUTH_COOKIE_NAME, CurrentUser, bearer_backend, cookie_backend, fastapi_users
 from app.users.deletion import delete_account
 from app.users.schemas import UserCreate, UserRead, UserStats, UserUpdate
 
+
+def require_email(request: Request) -> None:
+    """Password resets and verification work by emailed links: without a mail server they cannot work at all."""
+    if not request.app.state.settings.sends_email:
+        raise EmailNotConfigured()
+
+
 router = APIRouter()
 router.include_router(fastapi_users.get_auth_router(bearer_backend), prefix="/auth/jwt", tags=["auth"])
 router.include_router(fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"])
-router.include_router(fastapi_users.get_reset_password_router(), prefix="/auth", tags=["auth"])
-router.include_router(fastapi_users.get_verify_router(UserRead), prefix="/auth", tags=["auth"])
+for _by_email in (fastapi_users.get_reset_password_router(), fastapi_users.get_verify_router(UserRead)):
+    router.include_router(_by_email, prefix="/auth", tags=["auth"], dependencies=[Depends(require_email)],
+                          responses=error_responses(EmailNotConfigured))
 # Only the person's own account: administration is `python -m app.admin`, so the library's superuser routes by id
 # are not served (to everyone else they would answer 403 for another user's id, where this API answers 404).
 _users = fastapi_users.get_users_router(UserRead, UserUpdate)

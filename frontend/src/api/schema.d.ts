@@ -754,6 +754,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description SERVICE_UNAVAILABLE: This server does not send email, so password resets and email verification are not available here. Please contact its operator. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     "auth-reset:reset_password": {
@@ -796,6 +805,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description SERVICE_UNAVAILABLE: This server does not send email, so password resets and email verification are not available here. Please contact its operator. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     "auth-verify:request-token": {
@@ -822,6 +840,15 @@ export interface operations {
             };
             /** @description VALIDATION_ERROR: bad query or form values */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: This server does not send email, so password resets and email verification are not available here. Please contact its operator. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -864,6 +891,15 @@ export interface operations {
             };
             /** @description VALIDATION_ERROR: bad query or form values */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: This server does not send email, so password resets and email verification are not available here. Please contact its operator. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,4 @@
-"""When the last password-reset email went out, so that one account gets at most one per cooldown.
+"""When the last password-reset and verification emails went out: one of each per account per cooldown.
 
 Revision ID: 0003
 Revises: 0002
@@ -18,9 +18,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("password_reset_sent_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("reset_email_sent_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("verify_email_sent_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("password_reset_sent_at")
+        batch_op.drop_column("verify_email_sent_at")
+        batch_op.drop_column("reset_email_sent_at")

@@ -1,4 +1,5 @@
-"""Forgotten passwords: a reset link is emailed through a real SMTP server (aiosmtpd), works once, and never leaks."""
+"""Account emails through a real SMTP server (aiosmtpd): a password-reset link that works once, an email
+verification link, at most one email per account per cooldown, and nothing that leaks."""
 
 from __future__ import annotations
 
@@ -65,11 +66,15 @@ def smtp_server() -> Iterator[tuple[str, Inbox]]:
         controller.stop()
 
 
-def reset_link(message: Message) -> str:
+def link_in(message: Message, page: str) -> str:
     body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
-    match = re.search(r"https?://\S+/reset-password\?token=\S+", body)
+    match = re.search(rf"https?://\S+/{page}\?token=\S+", body)
     assert match, body
     return match.group(0)
+
+
+def reset_link(message: Message) -> str:
+    return link_in(message, "reset-password")
 
 
 def token_of(link: str) -> str:
@@ -111,7 +116,7 @@ async def test_a_reset_link_is_emailed_and_sets_a_new_password_once(start_api, s
 async def test_one_account_gets_at_most_one_email_per_cooldown(start_api, smtp_server) -> None:
     """Anyone can fill in the form with someone else's address; that must not flood their inbox."""
     smtp_url, inbox = smtp_server
-    api = await start_api(smtp_url=smtp_url, password_reset_email_cooldown_seconds=600)
+    api = await start_api(smtp_url=smtp_url, account_email_cooldown_seconds=600)
     await api.register("loki@example.com")
     await api.register("thor@example.com")
 
@@ -125,7 +130,7 @@ async def test_one_account_gets_at_most_one_email_per_cooldown(start_api, smtp_s
     assert inbox.envelope_recipients == [["loki@example.com"], ["thor@example.com"]]
 
     async with api.services.sessionmaker() as session:  # the cooldown passes
-        await session.execute(update(User).values(password_reset_sent_at=None))
+        await session.execute(update(User).values(reset_email_sent_at=None))
         await session.commit()
     await api.client.post("/auth/forgot-password", json={"email": "loki@example.com"})
     assert len(inbox.messages) == 3
@@ -151,7 +156,8 @@ async def test_links_point_at_the_api_origin_when_it_serves_the_spa(start_api, s
     assert reset_link(inbox.messages[0]).startswith("http://localhost:8000/reset-password?token=")
 
 
-async def test_a_forged_or_garbled_token_is_refused_in_the_error_shape(api: Api) -> None:
+async def test_a_forged_or_garbled_token_is_refused_in_the_error_shape(start_api, smtp_server) -> None:
+    api = await start_api(smtp_url=smtp_server[0])
     for token in ("not-a-token", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"):
         refused = await api.client.post("/auth/reset-password", json={"token": token, "password": NEW_PASSWORD})
         assert refused.status_code == 400
@@ -173,15 +179,21 @@ async def test_a_too_short_new_password_is_refused_and_the_link_still_works(star
                                   json={"token": token, "password": NEW_PASSWORD})).status_code == 200
 
 
-async def test_without_smtp_nothing_is_sent_and_the_log_says_so_without_the_link(api: Api, caplog) -> None:
+@pytest.mark.parametrize(("path", "body"), [
+    ("/auth/forgot-password", {"email": "hawkeye@example.com"}),
+    ("/auth/reset-password", {"token": "x", "password": NEW_PASSWORD}),
+    ("/auth/request-verify-token", {"email": "hawkeye@example.com"}),
+    ("/auth/verify", {"token": "x"}),
+])
+async def test_without_smtp_the_email_routes_say_they_are_not_available(api: Api, path: str, body: dict) -> None:
+    """A route that answers 202 and sends nothing would leave a person waiting for an email that never comes."""
     await api.register("hawkeye@example.com")
 
-    with caplog.at_level(logging.INFO):
-        asked = await api.client.post("/auth/forgot-password", json={"email": "hawkeye@example.com"})
+    answer = await api.client.post(path, json=body)
 
-    assert asked.status_code == 202
-    assert "SMTP_URL is not set" in caplog.text
-    assert "token" not in caplog.text.lower()
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert "does not send email" in answer.json()["error"]
 
 
 async def test_an_unreachable_mail_server_is_logged_without_secrets(start_api, caplog) -> None:
@@ -210,6 +222,36 @@ async def test_reset_hashing_runs_off_the_event_loop_thread(start_api, smtp_serv
 
     assert len(hashing_threads) >= 3
     assert loop_thread not in hashing_threads
+
+
+async def test_a_verification_link_is_emailed_and_marks_the_address_verified(start_api, smtp_server) -> None:
+    smtp_url, inbox = smtp_server
+    api = await start_api(smtp_url=smtp_url)
+    me = await api.register("groot@example.com")
+    assert (await api.client.get("/users/me", headers=me)).json()["is_verified"] is False
+
+    asked = await api.client.post("/auth/request-verify-token", json={"email": "groot@example.com"})
+
+    assert asked.status_code == 202
+    assert inbox.messages[0]["Subject"] == "Confirm your email for AIVenger"
+    link = link_in(inbox.messages[0], "verify-email")
+    verified = await api.client.post("/auth/verify", json={"token": token_of(link)})
+    assert verified.status_code == 200, verified.text
+    assert (await api.client.get("/users/me", headers=me)).json()["is_verified"] is True
+    again = await api.client.post("/auth/verify", json={"token": token_of(link)})
+    assert (again.status_code, again.json()["error"]) == (400, "This account is already verified.")
+
+
+async def test_each_kind_of_email_has_its_own_cooldown(start_api, smtp_server) -> None:
+    """Asking to confirm the address must not swallow the password link asked for a moment later."""
+    smtp_url, inbox = smtp_server
+    api = await start_api(smtp_url=smtp_url, account_email_cooldown_seconds=600)
+    await api.register("rocket@example.com")
+
+    for path in ("/auth/request-verify-token", "/auth/forgot-password") * 2:
+        assert (await api.client.post(path, json={"email": "rocket@example.com"})).status_code == 202
+
+    assert [m["Subject"] for m in inbox.messages] == ["Confirm your email for AIVenger", "Reset your AIVenger password"]
 
 
 @pytest.mark.parametrize("url", ["http://mail.example.com", "smtp://", "mail.example.com:587"])
