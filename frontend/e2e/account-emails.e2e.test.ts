@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackend, type RunningBackend } from "./backend";
-import { PASSWORD, launchBrowser, toast, uniqueEmail, visible } from "./helpers";
+import { PASSWORD, launchBrowser, registerThroughUi, toast, uniqueEmail, visible } from "./helpers";
 import { decodeQuotedPrintable, startMailbox, type Mailbox } from "./mailbox";
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,6 +31,22 @@ afterAll(async () => {
   await mailbox?.stop();
 });
 
+/** The first link to `page` in the mail received so far, once it has arrived. */
+async function linkInMail(page: string): Promise<string> {
+  const pattern = new RegExp(`http\\S+/${page}\\?token=\\S+`);
+  let link = "";
+  await expect
+    .poll(
+      () => {
+        link = decodeQuotedPrintable(mailbox.received()).match(pattern)?.[0] ?? "";
+        return link;
+      },
+      { timeout: 20_000 },
+    )
+    .not.toBe("");
+  return link;
+}
+
 describe("a forgotten password", () => {
   it("is reset through the emailed link, and the new password logs in", async () => {
     const context = await browser.newContext({ baseURL: backend.baseURL });
@@ -47,17 +63,7 @@ describe("a forgotten password", () => {
       await page.getByRole("button", { name: "Email me a link" }).click();
       await visible(page.getByRole("status").getByText(/If an account exists for/));
 
-      let link = "";
-      await expect
-        .poll(
-          () => {
-            const found = decodeQuotedPrintable(mailbox.received()).match(/http\S+\/reset-password\?token=\S+/);
-            link = found ? found[0] : "";
-            return link;
-          },
-          { timeout: 20_000 },
-        )
-        .not.toBe("");
+      const link = await linkInMail("reset-password");
       expect(mailbox.received()).toContain(`To: ${email}`);
       expect(link.startsWith(`${backend.baseURL}/reset-password?token=`)).toBe(true);
 
@@ -75,6 +81,31 @@ describe("a forgotten password", () => {
       await page.getByLabel("Password").fill(NEW_PASSWORD);
       await page.getByRole("button", { name: "Log in" }).click();
       await page.waitForURL(/\/dashboard$/);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("an email address", () => {
+  it("is confirmed through the link emailed from the account page", async () => {
+    const context = await browser.newContext({ baseURL: backend.baseURL });
+    context.setDefaultTimeout(20_000);
+    const page = await context.newPage();
+    try {
+      const email = await registerThroughUi(page, uniqueEmail("confirming"));
+      await page.getByRole("link", { name: "Account" }).click();
+      await page.getByRole("button", { name: "Email me a confirmation link" }).click();
+      await visible(page.getByRole("status").getByText(`open the link in the email to ${email}`));
+
+      const link = await linkInMail("verify-email");
+      expect(mailbox.received()).toContain(`To: ${email}`);
+      await page.goto(link);
+      await page.getByRole("button", { name: "Confirm my email" }).click();
+      await visible(page.getByRole("status").getByText("Your email address is confirmed."));
+
+      await page.getByRole("link", { name: "Back to your account" }).click();
+      await visible(page.getByText(`${email} is confirmed.`));
     } finally {
       await context.close();
     }

@@ -256,7 +256,15 @@ describe("every page", () => {
   const shotsDir = process.env.E2E_SCREENSHOTS_DIR;
   if (shotsDir) mkdirSync(shotsDir, { recursive: true });
 
-  const publicPages = ["/", "/login", "/register", "/forgot-password", "/reset-password?token=t", "/pricing"];
+  const publicPages = [
+    "/",
+    "/login",
+    "/register",
+    "/forgot-password",
+    "/reset-password?token=t",
+    "/verify-email?token=t",
+    "/pricing",
+  ];
   const privatePages = ["/dashboard", "/gallery", "/gallery?status=failed", "/pricing", "/account"];
 
   async function seedUser(context: BrowserContext) {

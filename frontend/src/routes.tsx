@@ -12,6 +12,7 @@ import { PricingPage } from "./pages/PricingPage";
 import { RegisterPage } from "./pages/RegisterPage";
 import { ResetPasswordPage } from "./pages/ResetPasswordPage";
 import { RouteError } from "./pages/RouteError";
+import { VerifyEmailPage } from "./pages/VerifyEmailPage";
 
 export const routes: RouteObject[] = [
   {
@@ -25,6 +26,7 @@ export const routes: RouteObject[] = [
           { path: "register", element: <RegisterPage /> },
           { path: "forgot-password", element: <ForgotPasswordPage /> },
           { path: "reset-password", element: <ResetPasswordPage /> },
+          { path: "verify-email", element: <VerifyEmailPage /> },
           { path: "pricing", element: <PricingPage /> },
           {
             path: "dashboard",

@@ -102,3 +102,22 @@ export function useDeleteAccount() {
     },
   });
 }
+
+/** Asks the API to email a link that confirms the address. */
+export function useRequestVerification() {
+  return useMutation({
+    mutationFn: async (email: string) => {
+      await unwrap(api.POST("/auth/request-verify-token", { body: { email } }));
+    },
+  });
+}
+
+export function useVerifyEmail() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (token: string) => {
+      await unwrap(api.POST("/auth/verify", { body: { token } }));
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.me }),
+  });
+}

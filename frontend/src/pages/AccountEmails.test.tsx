@@ -2,7 +2,7 @@ import { screen } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { renderApp } from "../test/renderApp";
-import { errorBody, server, signedOutHandlers, url } from "../test/server";
+import { errorBody, server, signedInHandlers, signedOutHandlers, url, user } from "../test/server";
 
 describe("a forgotten password", () => {
   it("is reached from the login page and asks the API to email a link", async () => {
@@ -67,5 +67,60 @@ describe("a forgotten password", () => {
     renderApp("/reset-password");
     expect(await screen.findByRole("alert")).toHaveTextContent("This link is incomplete.");
     expect(screen.queryByLabelText("New password")).not.toBeInTheDocument();
+  });
+});
+
+describe("confirming an email address", () => {
+  it("asks from the account page, then confirms with a click on the emailed link's page", async () => {
+    const unverified = { ...user, is_verified: false };
+    let verified = false;
+    const requested: unknown[] = [];
+    const confirmed: unknown[] = [];
+    server.use(
+      http.get(url("/users/me"), () => HttpResponse.json({ ...unverified, is_verified: verified })),
+      ...signedInHandlers(),
+      http.post(url("/auth/request-verify-token"), async ({ request }) => {
+        requested.push(await request.json());
+        return HttpResponse.json(null, { status: 202 });
+      }),
+      http.post(url("/auth/verify"), async ({ request }) => {
+        confirmed.push(await request.json());
+        verified = true;
+        return HttpResponse.json({ ...unverified, is_verified: true });
+      }),
+    );
+    const app = renderApp("/account");
+    expect(await screen.findByText(`${user.email} is not confirmed yet.`, { exact: false })).toBeInTheDocument();
+    await app.user.click(screen.getByRole("button", { name: "Email me a confirmation link" }));
+    expect(await screen.findByRole("status")).toHaveTextContent(`open the link in the email to ${user.email}`);
+    expect(requested).toEqual([{ email: user.email }]);
+
+    await app.router.navigate("/verify-email?token=verify.me");
+    await app.user.click(await screen.findByRole("button", { name: "Confirm my email" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Your email address is confirmed.");
+    expect(confirmed).toEqual([{ token: "verify.me" }]);
+
+    await app.user.click(screen.getByRole("link", { name: "Back to your account" }));
+    expect(await screen.findByText(`${user.email} is confirmed.`, { exact: false })).toBeInTheDocument();
+  });
+
+  it("says so when the server sends no email", async () => {
+    server.use(
+      ...signedOutHandlers,
+      http.post(url("/auth/forgot-password"), () =>
+        HttpResponse.json(
+          errorBody(
+            "This server does not send email, so password resets are not available here.",
+            "SERVICE_UNAVAILABLE",
+          ),
+          { status: 503 },
+        ),
+      ),
+    );
+    const app = renderApp("/forgot-password");
+    await app.user.type(await screen.findByLabelText("Email"), "storm@example.com");
+    await app.user.click(screen.getByRole("button", { name: "Email me a link" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("This server does not send email");
+    expect(screen.queryByRole("status")).not.toBeInTheDocument();
   });
 });

@@ -1,10 +1,10 @@
-import { KeyRound, Trash2 } from "lucide-react";
+import { BadgeCheck, KeyRound, Mail, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 import { toast } from "sonner";
 import { messageOf } from "../api/errors";
 import { useStats } from "../api/queries";
-import { useDeleteAccount, useForgotPassword, useMe } from "../auth/useAuth";
+import { useDeleteAccount, useForgotPassword, useMe, useRequestVerification } from "../auth/useAuth";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { countOf } from "../lib/format";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
@@ -15,6 +15,7 @@ export function AccountPage() {
   const me = useMe();
   const stats = useStats();
   const resetLink = useForgotPassword();
+  const verifyLink = useRequestVerification();
   const deleteAccount = useDeleteAccount();
   const navigate = useNavigate();
   const [confirming, setConfirming] = useState(false);
@@ -43,6 +44,39 @@ export function AccountPage() {
           {stats.data && <> with {countOf(stats.data.credits, "credit")}</>}.
         </p>
       </header>
+
+      <section className={`panel ${styles.section}`} aria-labelledby="email-heading">
+        <h2 id="email-heading" className={styles.heading}>
+          <Mail aria-hidden size={22} /> Email
+        </h2>
+        {me.data?.is_verified ? (
+          <p className={styles.done}>
+            <BadgeCheck aria-hidden size={18} /> {email} is confirmed.
+          </p>
+        ) : verifyLink.isSuccess ? (
+          <p role="status" className={styles.done}>
+            Sent: open the link in the email to {email} to confirm it.
+          </p>
+        ) : (
+          <>
+            <p>{email} is not confirmed yet. We can email you a link that confirms it is yours.</p>
+            <div>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                disabled={verifyLink.isPending || !email}
+                onClick={() =>
+                  verifyLink.mutate(email, {
+                    onError: (error) => toast.error("Couldn't send the email", { description: messageOf(error) }),
+                  })
+                }
+              >
+                {verifyLink.isPending ? "Sending…" : "Email me a confirmation link"}
+              </button>
+            </div>
+          </>
+        )}
+      </section>
 
       <section className={`panel ${styles.section}`} aria-labelledby="password-heading">
         <h2 id="password-heading" className={styles.heading}>
