@@ -6,9 +6,11 @@ import threading
 
 import pytest
 from conftest import PASSWORD, Api
+from sqlalchemy import update
 
 from app.config import ConfigurationError, Settings
 from app.main import create_app
+from app.models import User
 
 
 async def test_registration_grants_thirty_credits(api: Api) -> None:
@@ -49,6 +51,49 @@ async def test_a_user_cannot_set_their_own_credits_or_superuser_flag(api: Api) -
     profile = (await api.client.get("/users/me", headers=me)).json()
     assert profile["credits"] == 30
     assert profile["is_superuser"] is False
+
+
+class TestChangingEmailOrPassword:
+    """A stolen login must not be enough to take the account over: changes need the current password."""
+
+    async def test_without_the_current_password_nothing_changes(self, api: Api) -> None:
+        me = await api.register("natasha@example.com")
+        for change in ({"password": "a-new-password-1"}, {"email": "red@example.com"},
+                       {"password": "a-new-password-1", "current_password": "not-my-password"}):
+            refused = await api.client.patch("/users/me", headers=me, json=change)
+            assert refused.status_code == 400, change
+            assert refused.json()["error"] == (
+                "To change your email or password, give your current password as current_password.")
+        assert (await api.client.get("/users/me", headers=me)).json()["email"] == "natasha@example.com"
+        assert await login_status(api, "natasha@example.com", PASSWORD) == 200
+
+    async def test_with_it_the_password_changes(self, api: Api) -> None:
+        me = await api.register("clint@example.com")
+        changed = await api.client.patch("/users/me", headers=me,
+                                         json={"password": "a-new-password-1", "current_password": PASSWORD})
+        assert changed.status_code == 200
+        assert "current_password" not in changed.json()
+        assert await login_status(api, "clint@example.com", "a-new-password-1") == 200
+        assert await login_status(api, "clint@example.com", PASSWORD) == 400
+
+    async def test_a_new_email_must_be_confirmed_again(self, api: Api) -> None:
+        me = await api.register("wanda@example.com")
+        async with api.services.sessionmaker() as session:
+            await session.execute(update(User).where(User.email == "wanda@example.com").values(is_verified=True))
+            await session.commit()
+        changed = await api.client.patch("/users/me", headers=me,
+                                         json={"email": "scarlet@example.com", "current_password": PASSWORD})
+        assert changed.status_code == 200
+        assert (changed.json()["email"], changed.json()["is_verified"]) == ("scarlet@example.com", False)
+
+    async def test_the_same_email_again_needs_no_password(self, api: Api) -> None:
+        me = await api.register("sam@example.com")
+        same = await api.client.patch("/users/me", headers=me, json={"email": "sam@example.com"})
+        assert same.status_code == 200
+
+
+async def login_status(api: Api, email: str, password: str) -> int:
+    return (await api.client.post("/auth/jwt/login", data={"username": email, "password": password})).status_code
 
 
 async def test_wrong_password_is_refused_with_a_sentence(api: Api) -> None:

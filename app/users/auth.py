@@ -180,6 +180,24 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         await self.on_after_reset_password(user, request)
         return updated
 
+    async def update(self, user_update: Any, user: User, safe: bool = False, request: Request | None = None) -> User:
+        changes = user_update.create_update_dict() if safe else user_update.create_update_dict_superuser()
+        current_password = changes.pop("current_password", None)
+        sensitive = changes.get("password") is not None or changes.get("email", user.email) != user.email
+        if sensitive and not await self._is_current_password(user, current_password):
+            raise InvalidPasswordException(
+                reason="To change your email or password, give your current password as current_password."
+            )
+        updated = await self._update(user, changes)
+        await self.on_after_update(updated, changes, request)
+        return updated
+
+    async def _is_current_password(self, user: User, password: str | None) -> bool:
+        if not password:
+            return False
+        verified, _ = await asyncio.to_thread(self.password_helper.verify_and_update, password, user.hashed_password)
+        return bool(verified)
+
     async def _update(self, user: User, update_dict: dict[str, Any]) -> User:
         password = update_dict.pop("password", None)
         if password is not None:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from fastapi_users import schemas
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -18,6 +18,12 @@ class UserCreate(schemas.BaseUserCreate):
 
 class UserUpdate(schemas.BaseUserUpdate):
     """Email and password only: credits and the superuser flag are never set by their owner."""
+
+    current_password: str | None = Field(
+        default=None,
+        description="Your password as it is now: required to change your email or password, so that a stolen "
+        "login cannot take the account over.",
+    )
 
 
 class UserStats(BaseModel):

@@ -539,6 +539,11 @@ export interface components {
             is_superuser?: boolean | null;
             /** Is Verified */
             is_verified?: boolean | null;
+            /**
+             * Current Password
+             * @description Your password as it is now: required to change your email or password, so that a stolen login cannot take the account over.
+             */
+            current_password?: string | null;
         };
         /** Body_auth-auth:cookie.login */
         "fastapi___compat__v2__Body_auth-auth_cookie__login": {
