@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -470,3 +471,54 @@ def assert_not_found(response: httpx.Response) -> None:
     assert response.status_code == 404
     assert response.json() == {"success": False, "error": "Not found.", "code": "NOT_FOUND"}
 
+
+
+@pytest.fixture
+async def s3_with_clock(moto_endpoint: str, aws_env: None, clock: Clock) -> AsyncIterator[tuple[S3Storage, list[str]]]:
+    """An S3 storage whose URL reuse runs on `clock`, and the keys its boto client was asked to sign."""
+    storage = await S3Storage.open(bucket=f"test-{uuid.uuid4().hex[:12]}", region="us-east-1",
+                                   endpoint_url=moto_endpoint, url_lifetime_seconds=LIFETIME, clock=clock)
+    await storage.ensure_bucket()
+    signed: list[str] = []
+    presign = storage._client.generate_presigned_url
+
+    async def counting(operation: str, Params: dict, **kwargs: Any) -> str:  # noqa: N803 (boto's name)
+        signed.append(Params["Key"])
+        return await presign(operation, Params=Params, **kwargs)
+
+    storage._client.generate_presigned_url = counting
+    yield storage, signed
+    await storage.aclose()
+
+
+async def test_s3_urls_are_reused_for_one_lifetime_and_work_for_another(
+    s3_with_clock: tuple[S3Storage, list[str]], clock: Clock
+) -> None:
+    """Polling and paging get the same URL for the same picture, so the browser's cached copy is used."""
+    storage, signed = s3_with_clock
+    await storage.put("u1/g1/result.png", PNG, "image/png")
+
+    first = await storage.url("u1/g1/result.png")
+    clock.now += LIFETIME - 1
+    assert await storage.url("u1/g1/result.png") == first
+    assert signed == ["u1/g1/result.png"]
+    # Signed for two lifetimes: handed out until one is left, so every URL given works for at least one more.
+    assert parse_qs(urlsplit(first).query)["X-Amz-Expires"] == [str(2 * LIFETIME)]
+
+    clock.now += 2
+    await storage.url("u1/g1/result.png")
+    assert signed == ["u1/g1/result.png"] * 2
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(first)).content == PNG
+
+
+async def test_s3_delete_forgets_the_urls_of_what_it_deleted(s3_with_clock: tuple[S3Storage, list[str]]) -> None:
+    storage, signed = s3_with_clock
+    await storage.put("u1/g1/result.png", PNG, "image/png")
+    await storage.url("u1/g1/result.png")
+
+    await storage.delete(["u1/g1/result.png"])
+    await storage.put("u1/g1/result.png", PNG, "image/png")
+    await storage.url("u1/g1/result.png")
+
+    assert signed == ["u1/g1/result.png"] * 2

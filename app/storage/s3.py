@@ -6,13 +6,15 @@ from our settings, so they stay out of config dumps and error messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from typing import Any
 
 import aioboto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from cachetools import TTLCache
 
 from app.config import Settings
 from app.storage.base import ObjectNotFound, StorageError, check_key
@@ -21,6 +23,10 @@ _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
 _MISSING_BUCKET_CODES = {"NoSuchBucket", "404", "NotFound"}
 # The most keys one DeleteObjects request accepts.
 _DELETE_BATCH = 1000
+# The longest a SigV4 presigned URL may live.
+_MAX_PRESIGN_SECONDS = 7 * 24 * 3600
+# Presigned URLs kept for reuse; beyond this the least recently used are signed again when asked for.
+_URL_CACHE_SIZE = 50_000
 
 
 def _error_code(exc: ClientError) -> str:
@@ -45,13 +51,20 @@ def _translated(action: str) -> Iterator[None]:
 
 class S3Storage:
     def __init__(
-        self, client: Any, bucket: str, url_lifetime_seconds: int, exit_stack: AsyncExitStack
+        self, client: Any, bucket: str, url_lifetime_seconds: int, exit_stack: AsyncExitStack,
+        *, clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Use `open()`, which also owns the client's lifetime."""
         self._client = client
         self.bucket = bucket
-        self._lifetime = url_lifetime_seconds
         self._exit_stack = exit_stack
+        # A new signature on every answer would be a new URL for the same picture, so browsers could never use
+        # their cached copy while a client polls or pages. A URL is signed for two lifetimes and handed out again
+        # for one, so every URL a client gets still works for at least one lifetime, as local-disk URLs do.
+        self._signed_for = min(2 * url_lifetime_seconds, _MAX_PRESIGN_SECONDS)
+        self._urls: TTLCache[str, str] = TTLCache(
+            maxsize=_URL_CACHE_SIZE, ttl=self._signed_for - url_lifetime_seconds, timer=clock
+        )
 
     @classmethod
     async def open(
@@ -62,6 +75,7 @@ class S3Storage:
         endpoint_url: str | None = None,
         url_lifetime_seconds: int = 3600,
         session: aioboto3.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> S3Storage:
         # Self-hosted services (MinIO, a local test server) rarely have per-bucket DNS names.
         addressing = "path" if endpoint_url else "auto"
@@ -82,7 +96,7 @@ class S3Storage:
         except BaseException:
             await stack.aclose()
             raise
-        return cls(client, bucket, url_lifetime_seconds, stack)
+        return cls(client, bucket, url_lifetime_seconds, stack, clock=clock)
 
     @classmethod
     async def from_settings(cls, settings: Settings) -> S3Storage:
@@ -114,6 +128,8 @@ class S3Storage:
 
     async def delete(self, keys: Iterable[str]) -> None:
         keys = [check_key(key) for key in keys]
+        for key in keys:
+            self._urls.pop(key, None)
         for start in range(0, len(keys), _DELETE_BATCH):
             batch = [{"Key": key} for key in keys[start : start + _DELETE_BATCH]]
             with _translated("delete"):
@@ -128,10 +144,15 @@ class S3Storage:
 
     async def url(self, key: str) -> str:
         check_key(key)
+        cached = self._urls.get(key)
+        if cached is not None:
+            return cached
         with _translated("presign"):
-            return await self._client.generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self._lifetime
+            url: str = await self._client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self._signed_for
             )
+        self._urls[key] = url
+        return url
 
     async def check(self) -> None:
         with _translated(f"check of bucket {self.bucket!r}"):
