@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     cookie_samesite: Literal["lax", "strict", "none"] = "lax"
     access_token_lifetime_seconds: int = 60 * 60 * 24 * 7
+    # After this many wrong passwords in a row, an account refuses logins until LOGIN_LOCKOUT_SECONDS have passed
+    # since the last one (a password reset ends it at once).
+    login_max_failures: int = 10
+    login_lockout_seconds: int = 15 * 60
     # Where people open the SPA, for the links in emails; PUBLIC_URL when the API serves the SPA itself.
     app_url: str | None = None
     smtp_url: SecretStr | None = None

@@ -92,6 +92,12 @@ class RateLimited(AppError):
     message = "Rate limit exceeded. Please wait before generating again."
 
 
+class TooManyFailedLogins(AppError):
+    status_code = 429
+    code = ErrorCode.RATE_LIMITED
+    message = "Too many wrong passwords for this account. Try again later, or reset your password."
+
+
 class ServiceUnavailable(AppError):
     status_code = 503
     code = ErrorCode.SERVICE_UNAVAILABLE

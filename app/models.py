@@ -70,6 +70,9 @@ class User(SQLAlchemyBaseUserTableUUID, Base):
     # must not let them flood an inbox.
     reset_email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     verify_email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Consecutive wrong passwords and when the last one came: enough of them in a row stop password guessing.
+    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class GenerationStatus(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -16,13 +17,14 @@ from fastapi_users import BaseUserManager, FastAPIUsers, InvalidPasswordExceptio
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, CookieTransport, JWTStrategy
 from fastapi_users.jwt import decode_jwt, generate_jwt
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
-from sqlalchemy import or_, update
+from sqlalchemy import case, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import credits, mail
 from app.config import Settings
 from app.db import begin_write
 from app.deps import SessionDep
+from app.errors import TooManyFailedLogins
 from app.models import User, utcnow
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,20 @@ class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
         return claimed.rowcount == 1  # type: ignore[attr-defined]
 
 
+    async def record_failed_login(self, user: User, window_seconds: int) -> None:
+        """Count a wrong password; one that comes after a quiet window starts the count again."""
+        now = utcnow()
+        quiet = or_(User.last_failed_login_at.is_(None),
+                    User.last_failed_login_at <= now - timedelta(seconds=window_seconds))
+        await begin_write(self.session)
+        await self.session.execute(
+            update(User).where(User.id == user.id)
+            .values(failed_logins=case((quiet, 1), else_=User.failed_logins + 1), last_failed_login_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.commit()
+
+
 class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     """Password hashing is deliberately slow; it runs in a thread so it never stalls the event loop.
 
@@ -112,14 +128,28 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
             # Hash anyway so an unknown email takes as long as a wrong password.
             await asyncio.to_thread(self.password_helper.hash, credentials.password)
             return None
+        locked_for = self._lockout_left(user)
+        if locked_for:  # not even checked: a guess made now could not be told apart from the right password
+            raise TooManyFailedLogins(headers={"Retry-After": str(locked_for)})
         verified, updated_hash = await asyncio.to_thread(
             self.password_helper.verify_and_update, credentials.password, user.hashed_password
         )
         if not verified:
+            await self.accounts.record_failed_login(user, self.settings.login_lockout_seconds)
             return None
-        if updated_hash is not None:
-            await self.user_db.update(user, {"hashed_password": updated_hash})
+        changes: dict[str, Any] = {"hashed_password": updated_hash} if updated_hash is not None else {}
+        if user.failed_logins:
+            changes |= {"failed_logins": 0, "last_failed_login_at": None}
+        if changes:
+            await self.user_db.update(user, changes)
         return user
+
+    def _lockout_left(self, user: User) -> int:
+        """Seconds until this account takes logins again after too many wrong passwords in a row; 0 when it does."""
+        if user.failed_logins < self.settings.login_max_failures or user.last_failed_login_at is None:
+            return 0
+        ends = user.last_failed_login_at + timedelta(seconds=self.settings.login_lockout_seconds)
+        return max(0, math.ceil((ends - utcnow()).total_seconds()))
 
     async def _may_email(self, user: User, kind: EmailKind) -> bool:
         if await self.accounts.claim_account_email(user, kind, self.settings.account_email_cooldown_seconds):
@@ -203,6 +233,8 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         if password is not None:
             await self.validate_password(password, user)
             update_dict["hashed_password"] = await asyncio.to_thread(self.password_helper.hash, password)
+            # A new password (a reset, say) ends a lockout: the guesses were against the old one.
+            update_dict |= {"failed_logins": 0, "last_failed_login_at": None}
         return await super()._update(user, update_dict)
 
 
