@@ -84,3 +84,10 @@ async def test_a_new_password_ends_the_lockout(start_api) -> None:
 
     assert changed.status_code == 200
     assert (await login(api, "yondu@example.com", "whistle-arrow-1")).status_code == 200
+
+
+async def test_the_lockout_is_documented_on_both_logins(api: Api) -> None:
+    paths = (await api.client.get("/openapi.json")).json()["paths"]
+    for login_path in ("/auth/jwt/login", "/auth/cookie/login"):
+        assert "429" in paths[login_path]["post"]["responses"], login_path
+    assert "429" not in paths["/auth/jwt/logout"]["post"]["responses"]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
+from fastapi_users.authentication import AuthenticationBackend
 from sqlalchemy import func, select
 
 from app import credits
 from app.config import Settings
 from app.deps import ServicesDep, SessionDep
-from app.errors import UNAUTHORIZED_RESPONSE, EmailNotConfigured, error_responses
+from app.errors import UNAUTHORIZED_RESPONSE, EmailNotConfigured, TooManyFailedLogins, error_responses
 from app.generations.schemas import Deleted
-from app.models import Generation, GenerationStatus
+from app.models import Generation, GenerationStatus, User
 from app.users.auth import AUTH_COOKIE_NAME, CurrentUser, bearer_backend, cookie_backend, fastapi_users
 from app.users.deletion import delete_account
 from app.users.schemas import UserCreate, UserRead, UserStats, UserUpdate
@@ -22,8 +26,17 @@ def require_email(request: Request) -> None:
         raise EmailNotConfigured()
 
 
+def _auth_router(backend: AuthenticationBackend[User, uuid.UUID]) -> APIRouter:
+    """The library's /login and /logout, with the lockout's 429 in /login's documented answers."""
+    auth = fastapi_users.get_auth_router(backend)
+    for route in auth.routes:
+        if isinstance(route, APIRoute) and route.path == "/login":
+            route.responses.update(error_responses(TooManyFailedLogins))
+    return auth
+
+
 router = APIRouter()
-router.include_router(fastapi_users.get_auth_router(bearer_backend), prefix="/auth/jwt", tags=["auth"])
+router.include_router(_auth_router(bearer_backend), prefix="/auth/jwt", tags=["auth"])
 router.include_router(fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"])
 for _by_email in (fastapi_users.get_reset_password_router(), fastapi_users.get_verify_router(UserRead)):
     router.include_router(_by_email, prefix="/auth", tags=["auth"], dependencies=[Depends(require_email)],
@@ -62,4 +75,4 @@ async def user_stats(user: CurrentUser, session: SessionDep) -> UserStats:
 
 def cookie_auth_router(settings: Settings) -> APIRouter:
     """/auth/cookie/login and /logout, setting the cookie as this app's settings say."""
-    return fastapi_users.get_auth_router(cookie_backend(settings))
+    return _auth_router(cookie_backend(settings))

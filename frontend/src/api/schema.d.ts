@@ -648,6 +648,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description RATE_LIMITED: Too many wrong passwords for this account. Try again later, or reset your password. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     "auth-auth:jwt.logout": {
@@ -1115,6 +1124,15 @@ export interface operations {
             };
             /** @description VALIDATION_ERROR: bad query or form values */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: Too many wrong passwords for this account. Try again later, or reset your password. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
