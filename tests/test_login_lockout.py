@@ -32,7 +32,8 @@ async def test_after_too_many_wrong_passwords_even_the_right_one_waits(start_api
 
     assert locked.status_code == 429
     assert locked.json() == {"success": False, "code": "RATE_LIMITED", "error":
-                             "Too many wrong passwords for this account. Try again later, or reset your password."}
+                             "Too many wrong passwords for this account. Try again in 10 minutes, or reset your "
+                             "password."}
     assert 590 <= int(locked.headers["Retry-After"]) <= 600
     assert (await login(api, "somebody-else@example.com", WRONG)).status_code == 400  # other accounts unaffected
 

@@ -70,7 +70,12 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
             return None
         locked_for = self._lockout_left(user)
         if locked_for:  # not even checked: a guess made now could not be told apart from the right password
-            raise TooManyFailedLogins(headers={"Retry-After": str(locked_for)})
+            minutes = math.ceil(locked_for / 60)
+            raise TooManyFailedLogins(
+                f"Too many wrong passwords for this account. Try again in {minutes} "
+                f"minute{'s' if minutes != 1 else ''}, or reset your password.",
+                headers={"Retry-After": str(locked_for)},
+            )
         verified, updated_hash = await asyncio.to_thread(
             self.password_helper.verify_and_update, credentials.password, user.hashed_password
         )
