@@ -87,14 +87,29 @@ async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.
         await _drop_postgres_database(url)
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (until a test starts something there)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ManualClock:
+    """A clock that moves only when a test moves it, so that no assertion depends on how fast the machine is."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """moto's real S3 server on a free loopback port."""
     from moto.server import ThreadedMotoServer
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
@@ -166,9 +181,13 @@ class Api:
         email = email or f"hero-{uuid.uuid4().hex[:10]}@example.com"
         created = await self.client.post("/auth/register", json={"email": email, "password": PASSWORD})
         assert created.status_code == 201, created.text
-        login = await self.client.post("/auth/jwt/login", data={"username": email, "password": PASSWORD})
+        login = await self.login(email, PASSWORD)
         assert login.status_code == 200, login.text
         return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    async def login(self, email: str, password: str) -> httpx.Response:
+        """A bearer-token login, answered as it is (200, 400 for a wrong password, 429 when locked)."""
+        return await self.client.post("/auth/jwt/login", data={"username": email, "password": password})
 
     async def upload(self, headers: dict[str, str], image: bytes | None = None, *, style: str | None = None,
                      filename: str = "portrait.jpg", content_type: str = "image/jpeg",

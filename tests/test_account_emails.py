@@ -7,7 +7,6 @@ import asyncio
 import email
 import logging
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from email.message import Message
@@ -16,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import PASSWORD, Api
+from conftest import PASSWORD, Api, free_port
 from sqlalchemy import update
 
 from app.config import Settings
@@ -39,12 +38,6 @@ class Inbox:
         self.envelope_recipients.append(list(envelope.rcpt_tos))
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def only_our_login(server, session, envelope, mechanism, auth_data) -> AuthResult:
@@ -81,11 +74,6 @@ def token_of(link: str) -> str:
     return parse_qs(urlsplit(link).query)["token"][0]
 
 
-async def login(api: Api, email_address: str, password: str) -> int:
-    answer = await api.client.post("/auth/jwt/login", data={"username": email_address, "password": password})
-    return answer.status_code
-
-
 async def test_a_reset_link_is_emailed_and_sets_a_new_password_once(start_api, smtp_server) -> None:
     smtp_url, inbox = smtp_server
     api = await start_api(smtp_url=smtp_url, app_url="https://heroes.example.com/")
@@ -104,8 +92,8 @@ async def test_a_reset_link_is_emailed_and_sets_a_new_password_once(start_api, s
     reset = await api.client.post("/auth/reset-password", json={"token": token_of(link), "password": NEW_PASSWORD})
 
     assert reset.status_code == 200, reset.text
-    assert await login(api, "storm@example.com", NEW_PASSWORD) == 200
-    assert await login(api, "storm@example.com", PASSWORD) == 400
+    assert (await api.login("storm@example.com", NEW_PASSWORD)).status_code == 200
+    assert (await api.login("storm@example.com", PASSWORD)).status_code == 400
     # The token was bound to the old password: once it changed, the same link is dead.
     again = await api.client.post("/auth/reset-password", json={"token": token_of(link), "password": PASSWORD})
     assert again.status_code == 400

@@ -65,7 +65,7 @@ class TestChangingEmailOrPassword:
             assert refused.json()["error"] == (
                 "To change your email or password, give your current password as current_password.")
         assert (await api.client.get("/users/me", headers=me)).json()["email"] == "natasha@example.com"
-        assert await login_status(api, "natasha@example.com", PASSWORD) == 200
+        assert (await api.login("natasha@example.com", PASSWORD)).status_code == 200
 
     async def test_with_it_the_password_changes(self, api: Api) -> None:
         me = await api.register("clint@example.com")
@@ -73,8 +73,8 @@ class TestChangingEmailOrPassword:
                                          json={"password": "a-new-password-1", "current_password": PASSWORD})
         assert changed.status_code == 200
         assert "current_password" not in changed.json()
-        assert await login_status(api, "clint@example.com", "a-new-password-1") == 200
-        assert await login_status(api, "clint@example.com", PASSWORD) == 400
+        assert (await api.login("clint@example.com", "a-new-password-1")).status_code == 200
+        assert (await api.login("clint@example.com", PASSWORD)).status_code == 400
 
     async def test_a_new_email_must_be_confirmed_again(self, api: Api) -> None:
         me = await api.register("wanda@example.com")
@@ -90,10 +90,6 @@ class TestChangingEmailOrPassword:
         me = await api.register("sam@example.com")
         same = await api.client.patch("/users/me", headers=me, json={"email": "sam@example.com"})
         assert same.status_code == 200
-
-
-async def login_status(api: Api, email: str, password: str) -> int:
-    return (await api.client.post("/auth/jwt/login", data={"username": email, "password": password})).status_code
 
 
 async def test_wrong_password_is_refused_with_a_sentence(api: Api) -> None:

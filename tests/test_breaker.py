@@ -1,19 +1,12 @@
 import pytest
+from conftest import ManualClock
 
 from app.providers.breaker import BreakerState, CircuitBreaker
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture

@@ -13,10 +13,6 @@ from app.models import User, utcnow
 WRONG = "not-the-password"
 
 
-async def login(api: Api, email: str, password: str):
-    return await api.client.post("/auth/jwt/login", data={"username": email, "password": password})
-
-
 async def failures_of(api: Api, email: str) -> int:
     async with api.services.sessionmaker() as session:
         return int(await session.scalar(select(User.failed_logins).where(User.email == email)))
@@ -27,28 +23,28 @@ async def test_after_too_many_wrong_passwords_even_the_right_one_waits(start_api
     await api.register("groot@example.com")
 
     for _ in range(3):
-        assert (await login(api, "groot@example.com", WRONG)).status_code == 400
-    locked = await login(api, "groot@example.com", PASSWORD)
+        assert (await api.login("groot@example.com", WRONG)).status_code == 400
+    locked = await api.login("groot@example.com", PASSWORD)
 
     assert locked.status_code == 429
     assert locked.json() == {"success": False, "code": "RATE_LIMITED", "error":
                              "Too many wrong passwords for this account. Try again in 10 minutes, or reset your "
                              "password."}
     assert 590 <= int(locked.headers["Retry-After"]) <= 600
-    assert (await login(api, "somebody-else@example.com", WRONG)).status_code == 400  # other accounts unaffected
+    assert (await api.login("somebody-else@example.com", WRONG)).status_code == 400  # other accounts unaffected
 
 
 async def test_the_lockout_ends_when_its_time_has_passed(start_api) -> None:
     api = await start_api(login_max_failures=3, login_lockout_seconds=600)
     await api.register("drax@example.com")
     for _ in range(3):
-        await login(api, "drax@example.com", WRONG)
+        await api.login("drax@example.com", WRONG)
 
     async with api.services.sessionmaker() as session:  # ten minutes pass
         await session.execute(update(User).values(last_failed_login_at=utcnow() - timedelta(seconds=601)))
         await session.commit()
 
-    assert (await login(api, "drax@example.com", PASSWORD)).status_code == 200
+    assert (await api.login("drax@example.com", PASSWORD)).status_code == 200
     assert await failures_of(api, "drax@example.com") == 0
 
 
@@ -57,19 +53,19 @@ async def test_a_right_password_starts_the_count_again(start_api) -> None:
     await api.register("mantis@example.com")
 
     for _ in range(2):
-        await login(api, "mantis@example.com", WRONG)
-    assert (await login(api, "mantis@example.com", PASSWORD)).status_code == 200
+        await api.login("mantis@example.com", WRONG)
+    assert (await api.login("mantis@example.com", PASSWORD)).status_code == 200
     for _ in range(2):
-        await login(api, "mantis@example.com", WRONG)
+        await api.login("mantis@example.com", WRONG)
 
-    assert (await login(api, "mantis@example.com", PASSWORD)).status_code == 200
+    assert (await api.login("mantis@example.com", PASSWORD)).status_code == 200
 
 
 async def test_concurrent_guesses_are_all_counted(start_api) -> None:
     api = await start_api(login_max_failures=100, login_lockout_seconds=600)
     await api.register("nebula@example.com")
 
-    await asyncio.gather(*(login(api, "nebula@example.com", WRONG) for _ in range(8)))
+    await asyncio.gather(*(api.login("nebula@example.com", WRONG) for _ in range(8)))
 
     assert await failures_of(api, "nebula@example.com") == 8
 
@@ -78,13 +74,13 @@ async def test_a_new_password_ends_the_lockout(start_api) -> None:
     api = await start_api(login_max_failures=3, login_lockout_seconds=600)
     me = await api.register("yondu@example.com")
     for _ in range(3):
-        await login(api, "yondu@example.com", WRONG)
+        await api.login("yondu@example.com", WRONG)
 
     changed = await api.client.patch("/users/me", headers=me,
                                      json={"password": "whistle-arrow-1", "current_password": PASSWORD})
 
     assert changed.status_code == 200
-    assert (await login(api, "yondu@example.com", "whistle-arrow-1")).status_code == 200
+    assert (await api.login("yondu@example.com", "whistle-arrow-1")).status_code == 200
 
 
 async def test_the_lockout_is_documented_on_both_logins(api: Api) -> None:

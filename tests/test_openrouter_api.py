@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 
 import respx
-from conftest import Api
+from conftest import Api, ManualClock
 from PIL import Image
 from sqlalchemy import func, select, update
 
@@ -41,17 +41,7 @@ async def openrouter_api(start_api) -> Api:
                            breaker_failure_threshold=2, breaker_reset_seconds=RESET_SECONDS, signup_credits=40)
 
 
-class Clock:
-    """A monotonic clock the test moves by hand, so that no assertion depends on how fast the machine is."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def with_breaker_clock(api: Api, clock: Clock) -> None:
+async def with_breaker_clock(api: Api, clock: ManualClock) -> None:
     """Give the app an OpenRouter provider whose breaker reads `clock` (same settings otherwise)."""
     started = api.services.provider
     api.services.provider = OpenRouterProvider(
@@ -60,7 +50,7 @@ async def with_breaker_clock(api: Api, clock: Clock) -> None:
     await started.aclose()
 
 
-async def let_the_outage_run_out(api: Api, clock: Clock | None = None) -> None:
+async def let_the_outage_run_out(api: Api, clock: ManualClock | None = None) -> None:
     """What passing the reset time does: the breaker may probe, and the shared outage record has expired."""
     if clock is not None:
         clock.now += RESET_SECONDS + 1
@@ -71,7 +61,7 @@ async def let_the_outage_run_out(api: Api, clock: Clock | None = None) -> None:
 
 async def test_breaker_refuses_new_work_with_503_and_charges_nothing_until_a_probe_succeeds(start_api) -> None:
     api = await openrouter_api(start_api)
-    clock = Clock()
+    clock = ManualClock(1000.0)
     await with_breaker_clock(api, clock)
     me = await api.register()
     wait = {"Prefer": "wait=30"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from conftest import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
+from conftest import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, ManualClock, free_port
 from fastapi import FastAPI
 
 from app.config import Settings
@@ -46,14 +45,6 @@ class Backend:
     fetch: Callable[[str], Awaitable[httpx.Response]]
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 async def s3_storage(moto_endpoint: str, aws_env: None) -> AsyncIterator[S3Storage]:
     storage = await S3Storage.open(
@@ -68,12 +59,12 @@ async def s3_storage(moto_endpoint: str, aws_env: None) -> AsyncIterator[S3Stora
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(1_700_000_123.0)
+def clock() -> ManualClock:
+    return ManualClock(1_700_000_123.0)
 
 
 @pytest.fixture
-def local_storage(tmp_path: Path, clock: Clock) -> LocalStorage:
+def local_storage(tmp_path: Path, clock: ManualClock) -> LocalStorage:
     root = tmp_path / "media"
     root.mkdir()
     key = derive_url_key("test-secret")
@@ -244,7 +235,7 @@ async def test_local_check_fails_when_the_root_is_missing(tmp_path: Path) -> Non
 
 
 async def test_local_url_stays_the_same_within_a_lifetime_window(
-    local_storage: LocalStorage, clock: Clock
+    local_storage: LocalStorage, clock: ManualClock
 ) -> None:
     first = await local_storage.url("u1/g1/result.png")
     clock.now += 60
@@ -255,7 +246,7 @@ async def test_local_url_stays_the_same_within_a_lifetime_window(
 
 
 async def test_local_url_is_valid_for_at_least_one_lifetime(
-    local_storage: LocalStorage, clock: Clock
+    local_storage: LocalStorage, clock: ManualClock
 ) -> None:
     for offset in (0, 1, LIFETIME / 2, LIFETIME - 1):
         clock.now = 1_700_000_000.0 + offset
@@ -273,7 +264,7 @@ async def test_local_url_is_a_same_origin_media_path(local_storage: LocalStorage
 
 
 async def test_local_media_response_headers(
-    local_storage: LocalStorage, media_client: httpx.AsyncClient, clock: Clock
+    local_storage: LocalStorage, media_client: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     await local_storage.put("u1/g1/result.png", PNG, "image/png")
     url = await local_storage.url("u1/g1/result.png")
@@ -309,7 +300,7 @@ async def test_local_tampered_signature_is_not_found(
 
 
 async def test_local_signature_from_another_secret_is_not_found(
-    local_storage: LocalStorage, media_client: httpx.AsyncClient, clock: Clock
+    local_storage: LocalStorage, media_client: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     await local_storage.put("u1/g1/result.png", PNG, "image/png")
     other = LocalStorage(
@@ -320,7 +311,7 @@ async def test_local_signature_from_another_secret_is_not_found(
 
 
 async def test_local_expired_url_is_not_found(
-    local_storage: LocalStorage, media_client: httpx.AsyncClient, clock: Clock
+    local_storage: LocalStorage, media_client: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     await local_storage.put("u1/g1/result.png", PNG, "image/png")
     url = await local_storage.url("u1/g1/result.png")
@@ -387,9 +378,7 @@ async def test_s3_check_fails_for_a_missing_bucket_without_leaking_credentials(
 
 
 async def test_s3_unreachable_endpoint_is_a_storage_error(aws_env: None) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
+    closed_port = free_port()
     storage = await S3Storage.open(
         bucket="any", region="us-east-1", endpoint_url=f"http://127.0.0.1:{closed_port}"
     )
@@ -474,7 +463,9 @@ def assert_not_found(response: httpx.Response) -> None:
 
 
 @pytest.fixture
-async def s3_with_clock(moto_endpoint: str, aws_env: None, clock: Clock) -> AsyncIterator[tuple[S3Storage, list[str]]]:
+async def s3_with_clock(
+    moto_endpoint: str, aws_env: None, clock: ManualClock
+) -> AsyncIterator[tuple[S3Storage, list[str]]]:
     """An S3 storage whose URL reuse runs on `clock`, and the keys its boto client was asked to sign."""
     storage = await S3Storage.open(bucket=f"test-{uuid.uuid4().hex[:12]}", region="us-east-1",
                                    endpoint_url=moto_endpoint, url_lifetime_seconds=LIFETIME, clock=clock)
@@ -492,7 +483,7 @@ async def s3_with_clock(moto_endpoint: str, aws_env: None, clock: Clock) -> Asyn
 
 
 async def test_s3_urls_are_reused_for_one_lifetime_and_work_for_another(
-    s3_with_clock: tuple[S3Storage, list[str]], clock: Clock
+    s3_with_clock: tuple[S3Storage, list[str]], clock: ManualClock
 ) -> None:
     """Polling and paging get the same URL for the same picture, so the browser's cached copy is used."""
     storage, signed = s3_with_clock
