@@ -21,8 +21,9 @@ logger = logging.getLogger(__name__)
 SEND_TIMEOUT_SECONDS = 30
 
 
-async def send(settings: Settings, to: str, subject: str, body: str) -> bool:
-    """Send a plain-text email; False when it could not be sent (the reason is logged, the body never is)."""
+async def send(settings: Settings, to: str, subject: str, body: str) -> None:
+    """Send a plain-text email. A failure is logged (the reason, never the body) and not raised: the person gets
+    the same answer either way, so a form cannot be used to learn whether an address has an account."""
     if settings.smtp_url is None:  # the routes check first (users/routes.py); this keeps it true for any caller
         raise EmailNotConfigured()
     server = urlsplit(settings.smtp_url.get_secret_value())
@@ -45,5 +46,3 @@ async def send(settings: Settings, to: str, subject: str, body: str) -> bool:
     except (aiosmtplib.SMTPException, OSError) as exc:
         # The exception's text can quote the server's reply; its type is enough to act on.
         logger.warning("email %r not sent: %s from %s", subject, type(exc).__name__, server.hostname)
-        return False
-    return True

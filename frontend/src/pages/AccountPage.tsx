@@ -1,3 +1,4 @@
+import type { UseMutationResult } from "@tanstack/react-query";
 import { BadgeCheck, KeyRound, Mail, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { useNavigate } from "react-router";
@@ -9,6 +10,34 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { countOf } from "../lib/format";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import styles from "./AccountPage.module.css";
+
+/** Asks the API to email a link to the signed-in address; the caller shows what happens once it is sent. */
+function EmailMeButton({
+  send,
+  email,
+  label,
+}: {
+  send: UseMutationResult<void, Error, string>;
+  email: string;
+  label: string;
+}) {
+  return (
+    <div>
+      <button
+        type="button"
+        className="btn btn-secondary"
+        disabled={send.isPending || !email}
+        onClick={() =>
+          send.mutate(email, {
+            onError: (error) => toast.error("Couldn't send the email", { description: messageOf(error) }),
+          })
+        }
+      >
+        {send.isPending ? "Sending…" : label}
+      </button>
+    </div>
+  );
+}
 
 export function AccountPage() {
   useDocumentTitle("Your account");
@@ -60,20 +89,7 @@ export function AccountPage() {
         ) : (
           <>
             <p>{email} is not confirmed yet. We can email you a link that confirms it is yours.</p>
-            <div>
-              <button
-                type="button"
-                className="btn btn-secondary"
-                disabled={verifyLink.isPending || !email}
-                onClick={() =>
-                  verifyLink.mutate(email, {
-                    onError: (error) => toast.error("Couldn't send the email", { description: messageOf(error) }),
-                  })
-                }
-              >
-                {verifyLink.isPending ? "Sending…" : "Email me a confirmation link"}
-              </button>
-            </div>
+            <EmailMeButton send={verifyLink} email={email} label="Email me a confirmation link" />
           </>
         )}
       </section>
@@ -88,20 +104,7 @@ export function AccountPage() {
             Sent: check the inbox of {email} for the link.
           </p>
         ) : (
-          <div>
-            <button
-              type="button"
-              className="btn btn-secondary"
-              disabled={resetLink.isPending || !email}
-              onClick={() =>
-                resetLink.mutate(email, {
-                  onError: (error) => toast.error("Couldn't send the email", { description: messageOf(error) }),
-                })
-              }
-            >
-              {resetLink.isPending ? "Sending…" : "Email me a password link"}
-            </button>
-          </div>
+          <EmailMeButton send={resetLink} email={email} label="Email me a password link" />
         )}
       </section>
 
