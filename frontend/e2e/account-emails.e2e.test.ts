@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackend, type RunningBackend } from "./backend";
-import { PASSWORD, launchBrowser, registerThroughUi, toast, uniqueEmail, visible } from "./helpers";
+import { PASSWORD, launchBrowser, registerThroughUi, toast, uniqueEmail, visible, withPage } from "./helpers";
 import { decodeQuotedPrintable, startMailbox, type Mailbox } from "./mailbox";
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -49,65 +49,63 @@ async function linkInMail(page: string): Promise<string> {
 
 describe("a forgotten password", () => {
   it("is reset through the emailed link, and the new password logs in", async () => {
-    const context = await browser.newContext({ baseURL: backend.baseURL });
-    context.setDefaultTimeout(20_000);
-    const page = await context.newPage();
-    try {
-      const email = uniqueEmail("forgetful");
-      const registered = await context.request.post("/auth/register", { data: { email, password: PASSWORD } });
-      expect(registered.status()).toBe(201);
+    await withPage(
+      browser,
+      async (page, context) => {
+        const email = uniqueEmail("forgetful");
+        const registered = await context.request.post("/auth/register", { data: { email, password: PASSWORD } });
+        expect(registered.status()).toBe(201);
 
-      await page.goto("/login");
-      await page.getByRole("link", { name: "Forgot your password?" }).click();
-      await page.getByLabel("Email").fill(email);
-      await page.getByRole("button", { name: "Email me a link" }).click();
-      await visible(page.getByRole("status").getByText(/If an account exists for/));
+        await page.goto("/login");
+        await page.getByRole("link", { name: "Forgot your password?" }).click();
+        await page.getByLabel("Email").fill(email);
+        await page.getByRole("button", { name: "Email me a link" }).click();
+        await visible(page.getByRole("status").getByText(/If an account exists for/));
 
-      const link = await linkInMail("reset-password");
-      expect(mailbox.received()).toContain(`To: ${email}`);
-      expect(link.startsWith(`${backend.baseURL}/reset-password?token=`)).toBe(true);
+        const link = await linkInMail("reset-password");
+        expect(mailbox.received()).toContain(`To: ${email}`);
+        expect(link.startsWith(`${backend.baseURL}/reset-password?token=`)).toBe(true);
 
-      await page.goto(link);
-      await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
-      await page.getByRole("button", { name: "Save new password" }).click();
-      await visible(toast(page, "Password changed"));
-      await page.waitForURL(/\/login$/);
+        await page.goto(link);
+        await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+        await page.getByRole("button", { name: "Save new password" }).click();
+        await visible(toast(page, "Password changed"));
+        await page.waitForURL(/\/login$/);
 
-      await page.getByLabel("Email").fill(email);
-      await page.getByLabel("Password").fill(PASSWORD);
-      await page.getByRole("button", { name: "Log in" }).click();
-      await visible(page.getByRole("alert").getByText(/wrong email or password/i));
+        await page.getByLabel("Email").fill(email);
+        await page.getByLabel("Password").fill(PASSWORD);
+        await page.getByRole("button", { name: "Log in" }).click();
+        await visible(page.getByRole("alert").getByText(/wrong email or password/i));
 
-      await page.getByLabel("Password").fill(NEW_PASSWORD);
-      await page.getByRole("button", { name: "Log in" }).click();
-      await page.waitForURL(/\/dashboard$/);
-    } finally {
-      await context.close();
-    }
+        await page.getByLabel("Password").fill(NEW_PASSWORD);
+        await page.getByRole("button", { name: "Log in" }).click();
+        await page.waitForURL(/\/dashboard$/);
+      },
+      { origin: backend.baseURL },
+    );
   });
 });
 
 describe("an email address", () => {
   it("is confirmed through the link emailed from the account page", async () => {
-    const context = await browser.newContext({ baseURL: backend.baseURL });
-    context.setDefaultTimeout(20_000);
-    const page = await context.newPage();
-    try {
-      const email = await registerThroughUi(page, uniqueEmail("confirming"));
-      await page.getByRole("link", { name: "Account" }).click();
-      await page.getByRole("button", { name: "Email me a confirmation link" }).click();
-      await visible(page.getByRole("status").getByText(`open the link in the email to ${email}`));
+    await withPage(
+      browser,
+      async (page) => {
+        const email = await registerThroughUi(page, uniqueEmail("confirming"));
+        await page.getByRole("link", { name: "Account" }).click();
+        await page.getByRole("button", { name: "Email me a confirmation link" }).click();
+        await visible(page.getByRole("status").getByText(`open the link in the email to ${email}`));
 
-      const link = await linkInMail("verify-email");
-      expect(mailbox.received()).toContain(`To: ${email}`);
-      await page.goto(link);
-      await page.getByRole("button", { name: "Confirm my email" }).click();
-      await visible(page.getByRole("status").getByText("Your email address is confirmed."));
+        const link = await linkInMail("verify-email");
+        expect(mailbox.received()).toContain(`To: ${email}`);
+        await page.goto(link);
+        await page.getByRole("button", { name: "Confirm my email" }).click();
+        await visible(page.getByRole("status").getByText("Your email address is confirmed."));
 
-      await page.getByRole("link", { name: "Back to your account" }).click();
-      await visible(page.getByText(`${email} is confirmed.`));
-    } finally {
-      await context.close();
-    }
+        await page.getByRole("link", { name: "Back to your account" }).click();
+        await visible(page.getByText(`${email} is confirmed.`));
+      },
+      { origin: backend.baseURL },
+    );
   });
 });

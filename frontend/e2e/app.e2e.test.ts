@@ -11,7 +11,6 @@ import {
   generateThroughApi,
   horizontalOverflow,
   launchBrowser,
-  newContext,
   portraitAsHeic,
   registerThroughApi,
   registerThroughUi,
@@ -21,6 +20,7 @@ import {
   toast,
   uniqueEmail,
   visible,
+  withPage as withPageAt,
 } from "./helpers";
 
 const BLANK_MESSAGE = "There is nothing to transform in this picture: it looks blank. Try a photo of a person.";
@@ -36,14 +36,8 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function withPage<T>(run: (page: Page, context: BrowserContext) => Promise<T>, width?: number): Promise<T> {
-  const context = await newContext(browser, width);
-  const page = await context.newPage();
-  try {
-    return await run(page, context);
-  } finally {
-    await context.close();
-  }
+function withPage<T>(run: (page: Page, context: BrowserContext) => Promise<T>, width?: number): Promise<T> {
+  return withPageAt(browser, run, { width });
 }
 
 async function generateInUi(page: Page, file: string | { name: string; mimeType: string; buffer: Buffer }) {

@@ -8,7 +8,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startBackend, type RunningBackend } from "./backend";
 import { productionBuildEnv } from "./build";
-import { PORTRAIT, expectCredits, launchBrowser, registerThroughUi, toast, visible } from "./helpers";
+import { PORTRAIT, expectCredits, launchBrowser, registerThroughUi, toast, visible, withPage } from "./helpers";
 import { serveStatic } from "./staticSite";
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -50,30 +50,29 @@ afterAll(async () => {
 
 describe("the SPA hosted on another origin", () => {
   it("signs up, generates and shows the result served by the API", async () => {
-    const context = await browser.newContext({ baseURL: siteOrigin });
-    context.setDefaultTimeout(20_000);
-    const page = await context.newPage();
-    try {
-      await registerThroughUi(page);
-      expect(new URL(page.url()).origin).toBe(siteOrigin);
-      await expectCredits(page, 30);
+    await withPage(
+      browser,
+      async (page) => {
+        await registerThroughUi(page);
+        expect(new URL(page.url()).origin).toBe(siteOrigin);
+        await expectCredits(page, 30);
 
-      await page.locator("#portrait-input").setInputFiles(PORTRAIT);
-      const button = page.getByRole("button", { name: "Generate Superhero Avatar (10 credits)" });
-      await expect.poll(() => button.isEnabled(), { timeout: 10_000 }).toBe(true);
-      await button.click();
+        await page.locator("#portrait-input").setInputFiles(PORTRAIT);
+        const button = page.getByRole("button", { name: "Generate Superhero Avatar (10 credits)" });
+        await expect.poll(() => button.isEnabled(), { timeout: 10_000 }).toBe(true);
+        await button.click();
 
-      await visible(toast(page, "Superhero transformation complete!"), 60_000);
-      const after = page.getByTestId("generation-result").getByAltText("Superhero portrait");
-      await expect
-        .poll(() => after.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
-        .toBe(true);
-      expect(await after.evaluate((img: HTMLImageElement) => img.src)).toMatch(
-        new RegExp(`^${backend.baseURL}/media/`),
-      );
-      await expectCredits(page, 20);
-    } finally {
-      await context.close();
-    }
+        await visible(toast(page, "Superhero transformation complete!"), 60_000);
+        const after = page.getByTestId("generation-result").getByAltText("Superhero portrait");
+        await expect
+          .poll(() => after.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+          .toBe(true);
+        expect(await after.evaluate((img: HTMLImageElement) => img.src)).toMatch(
+          new RegExp(`^${backend.baseURL}/media/`),
+        );
+        await expectCredits(page, 20);
+      },
+      { origin: siteOrigin },
+    );
   });
 });

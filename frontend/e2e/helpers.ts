@@ -32,10 +32,22 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-export async function newContext(browser: Browser, width = 1280, height = 900): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: baseURL(), viewport: { width, height }, acceptDownloads: true });
+/**
+ * Runs `run` in a fresh browser context (its own cookies) at `origin` (the shared backend unless given), and
+ * closes the context whatever happens.
+ */
+export async function withPage<T>(
+  browser: Browser,
+  run: (page: Page, context: BrowserContext) => Promise<T>,
+  { origin = baseURL(), width = 1280, height = 900 }: { origin?: string; width?: number; height?: number } = {},
+): Promise<T> {
+  const context = await browser.newContext({ baseURL: origin, viewport: { width, height }, acceptDownloads: true });
   context.setDefaultTimeout(20_000);
-  return context;
+  try {
+    return await run(await context.newPage(), context);
+  } finally {
+    await context.close();
+  }
 }
 
 let counter = 0;
