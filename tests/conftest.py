@@ -7,12 +7,10 @@ each test then starts from empty tables.
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import socket
 import threading
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +18,14 @@ import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
-from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.db import create_engine
 from app.main import create_app
+from tests.support import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, POSTGRES_ADMIN_URL, ROOT, Api, StartApi, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures"
-PORTRAIT = FIXTURES / "portrait-astronaut.jpg"
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-FAKE_ACCESS_KEY = "AKIAFAKEFORTESTS0001"
-FAKE_SECRET_KEY = "fake-secret-key-for-tests-only"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-PASSWORD = "correct horse battery"
 TABLES = ("generations", "credit_ledger", "users", "provider_outages")
 
 
@@ -85,23 +75,6 @@ async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.
     yield url
     if request.param == "postgresql":
         await _drop_postgres_database(url)
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (until a test starts something there)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ManualClock:
-    """A clock that moves only when a test moves it, so that no assertion depends on how fast the machine is."""
-
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="session")
@@ -161,61 +134,6 @@ async def empty_tables(database_url: str) -> AsyncIterator[None]:
     await engine.dispose()
 
 
-class Api:
-    """A running app (lifespan included) and an HTTP client speaking to it in-process."""
-
-    def __init__(self, app: Any, client: httpx.AsyncClient) -> None:
-        self.app = app
-        self.client = client
-
-    @property
-    def services(self) -> Any:
-        return self.app.state.services
-
-    @property
-    def settings(self) -> Settings:
-        return self.app.state.settings
-
-    async def register(self, email: str | None = None) -> dict[str, str]:
-        """A new account; returns the Authorization header of its bearer token."""
-        email = email or f"hero-{uuid.uuid4().hex[:10]}@example.com"
-        created = await self.client.post("/auth/register", json={"email": email, "password": PASSWORD})
-        assert created.status_code == 201, created.text
-        login = await self.login(email, PASSWORD)
-        assert login.status_code == 200, login.text
-        return {"Authorization": f"Bearer {login.json()['access_token']}"}
-
-    async def login(self, email: str, password: str) -> httpx.Response:
-        """A bearer-token login, answered as it is (200, 400 for a wrong password, 429 when locked)."""
-        return await self.client.post("/auth/jwt/login", data={"username": email, "password": password})
-
-    async def upload(self, headers: dict[str, str], image: bytes | None = None, *, style: str | None = None,
-                     filename: str = "portrait.jpg", content_type: str = "image/jpeg",
-                     extra_headers: dict[str, str] | None = None) -> httpx.Response:
-        data = {"style": style} if style else {}
-        files = {"image": (filename, image if image is not None else PORTRAIT.read_bytes(), content_type)}
-        return await self.client.post("/generations", headers={**headers, **(extra_headers or {})},
-                                      files=files, data=data)
-
-    async def wait_done(self, headers: dict[str, str], generation_id: str, timeout: float = 30) -> dict[str, Any]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            got = await self.client.get(f"/generations/{generation_id}", headers=headers)
-            assert got.status_code == 200, got.text
-            if got.json()["status"] != "pending":
-                return got.json()
-            assert asyncio.get_running_loop().time() < deadline, "generation still pending"
-            await asyncio.sleep(0.05)
-
-    async def credits(self, headers: dict[str, str]) -> int:
-        me = await self.client.get("/users/me", headers=headers)
-        assert me.status_code == 200, me.text
-        return int(me.json()["credits"])
-
-
-StartApi = Callable[..., Awaitable[Api]]
-
-
 @pytest.fixture
 async def start_api(make_settings: Callable[..., Settings], empty_tables: None) -> AsyncIterator[StartApi]:
     """Start apps with given settings; each is shut down at the end of the test."""
@@ -238,22 +156,6 @@ async def start_api(make_settings: Callable[..., Settings], empty_tables: None) 
 @pytest.fixture
 async def api(start_api: StartApi) -> Api:
     return await start_api()
-
-
-def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480), **save: Any) -> bytes:
-    """A photo-like picture (a gradient, so it has detail) in the given format."""
-    width, height = size
-    gradient = Image.linear_gradient("L").resize(size)
-    picture = Image.merge("RGB", (gradient, gradient.rotate(90).resize(size), Image.new("L", size, 120)))
-    buf = io.BytesIO()
-    picture.save(buf, format=fmt, **save)
-    return buf.getvalue()
-
-
-def blank_png(size: tuple[int, int] = (400, 400)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, (30, 30, 200)).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 @pytest.fixture

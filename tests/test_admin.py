@@ -6,8 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT, Api
-from test_credits import ledger, user_id
+from tests.support import ROOT, Api, ledger, user_id
 
 
 def run_admin(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

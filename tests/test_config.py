@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
-
 from app.config import Settings
+from tests.support import ROOT
 
 
 def test_every_setting_is_documented_in_env_example() -> None:

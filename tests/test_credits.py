@@ -6,26 +6,11 @@ import asyncio
 import uuid
 
 import pytest
-from conftest import Api
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import credits
 from app.generations import pipeline
-from app.models import CreditLedgerEntry
-
-
-async def ledger(api: Api, user_id: str) -> list[tuple[str, int, str | None]]:
-    async with api.services.sessionmaker() as session:
-        rows = await session.execute(
-            select(CreditLedgerEntry.kind, CreditLedgerEntry.amount, CreditLedgerEntry.generation_id)
-            .where(CreditLedgerEntry.user_id == uuid.UUID(user_id)).order_by(CreditLedgerEntry.id)
-        )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
-
-
-async def user_id(api: Api, headers: dict[str, str]) -> str:
-    return (await api.client.get("/users/me", headers=headers)).json()["id"]
+from tests.support import Api, ledger, user_id
 
 
 async def test_twenty_concurrent_requests_with_thirty_credits_accept_exactly_three(api: Api) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, Api
+
+from tests.support import PASSWORD, Api
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import { expect, inject } from "vitest";
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = path.resolve(frontendDir, "..");
 
-export const fixture = (name: string) => path.resolve(repoRoot, "..", "shared", "fixtures", name);
+export const fixture = (name: string) => path.resolve(repoRoot, "tests", "photos", name);
 export const PORTRAIT = fixture("portrait-astronaut.jpg");
 export const PASSWORD = "correct-horse-battery";
 

@@ -1,6 +1,5 @@
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -8,8 +7,9 @@ from PIL import Image, ImageChops, ImageStat
 from app.providers.base import FailureKind, ImageProvider, ProviderError
 from app.providers.local import LocalComicProvider
 from app.styles import STYLES
+from tests.support import PORTRAIT as PHOTO
 
-PORTRAIT = (Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "portrait-astronaut.jpg").read_bytes()
+PORTRAIT = PHOTO.read_bytes()
 
 
 @pytest.fixture

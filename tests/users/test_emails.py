@@ -15,11 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import PASSWORD, Api, free_port
 from sqlalchemy import update
 
 from app.config import Settings
 from app.models import User
+from tests.support import PASSWORD, Api, free_port
 
 NEW_PASSWORD = "a-brand-new-secret-9"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from conftest import PASSWORD, Api
 from sqlalchemy import select, update
 
 from app.models import User, utcnow
+from tests.support import PASSWORD, Api
 
 WRONG = "not-the-password"
 

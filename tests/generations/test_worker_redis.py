@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REDIS_URL, ROOT, Api
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from tests.support import REDIS_URL, ROOT, Api
 
 
 def _require_redis() -> None:

@@ -30,9 +30,8 @@ from starlette.routing import Route
 from app.providers.base import FailureKind, ProviderError
 from app.providers.openrouter import OpenRouterProvider
 from app.styles import STYLES
+from tests.support import PORTRAIT, ROOT
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures"
 KEY = "sk-or-v1-e2e-test-key"
 MODEL = "google/gemini-2.5-flash-image"
 COST = "0.0387"
@@ -183,7 +182,7 @@ def fake_url(fake) -> Iterator[str]:
 
 @pytest.fixture
 def portrait() -> bytes:
-    return (FIXTURES / "portrait-astronaut.jpg").read_bytes()
+    return PORTRAIT.read_bytes()
 
 
 def same_picture(a: bytes, b: bytes) -> bool:
@@ -311,7 +310,7 @@ def api_url(fake_url, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     env.pop("TASK_BROKER_URL", None)  # generations run in the API process
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=REPO,
+        cwd=ROOT,
         env=env,
         check=True,
         capture_output=True,
@@ -319,7 +318,7 @@ def api_url(fake_url, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     log = (workdir / "api.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--fd", str(sock.fileno())],
-        cwd=REPO,
+        cwd=ROOT,
         env=env,
         pass_fds=[sock.fileno()],
         stdout=log,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import PASSWORD, Api
 from sqlalchemy import update
 
 from app.config import ConfigurationError, Settings
 from app.main import create_app
 from app.models import User
+from tests.support import PASSWORD, ROOT, Api
 
 
 async def test_registration_grants_thirty_credits(api: Api) -> None:
@@ -153,7 +153,6 @@ class TestConfiguration:
         import subprocess
         import sys
 
-        from conftest import ROOT
         env = {"APP_ENV": "production", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
         started = subprocess.run([sys.executable, "-c", "import app.main"], cwd=ROOT, env=env,
                                  capture_output=True, text=True, timeout=60)

@@ -9,13 +9,13 @@ import json
 from datetime import timedelta
 
 import respx
-from conftest import Api, ManualClock
 from PIL import Image
 from sqlalchemy import func, select, update
 
 from app.models import ProviderOutage, utcnow
 from app.providers.breaker import CircuitBreaker
 from app.providers.openrouter import OpenRouterProvider
+from tests.support import Api, ManualClock
 
 BASE = "https://openrouter.test/api/v1"
 KEY = "sk-or-v1-api-test-key-0123456789"

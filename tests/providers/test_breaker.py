@@ -1,7 +1,7 @@
 import pytest
-from conftest import ManualClock
 
 from app.providers.breaker import BreakerState, CircuitBreaker
+from tests.support import ManualClock
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from struct import pack
 
 import pillow_heif
 import pytest
-from conftest import PORTRAIT, Api, image_bytes
 from PIL import Image
+
+from tests.support import PORTRAIT, Api, image_bytes
 
 
 def _png_header_only(width: int, height: int) -> bytes:

@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from conftest import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, ManualClock, free_port
 from fastapi import FastAPI
 
 from app.config import Settings
@@ -20,6 +19,7 @@ from app.errors import install_error_handlers
 from app.storage import LocalStorage, ObjectNotFound, Storage, StorageError, create_storage, media_router
 from app.storage.local import derive_url_key
 from app.storage.s3 import S3Storage
+from tests.support import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, ManualClock, free_port
 
 LIFETIME = 3600
 PNG = b"\x89PNG\r\n\x1a\n" + b"png-bytes" * 10

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import PASSWORD, Api
 from sqlalchemy import func, select
 
 from app.models import CreditLedgerEntry, Generation, User
+from tests.support import PASSWORD, Api
 
 WAIT = {"Prefer": "wait=30"}
 

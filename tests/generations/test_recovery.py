@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from conftest import Api
 from sqlalchemy import select, update
 
 from app.generations import pipeline
 from app.models import Generation, utcnow
+from tests.support import Api
 
 # A broker nobody listens on: the queue "loses" the work, as a crash of an in-process queue would.
 DEAD_BROKER = "redis://127.0.0.1:1/0"

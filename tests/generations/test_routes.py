@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import Api, blank_png, image_bytes
 from PIL import Image
 
 from app.styles import STYLES
+from tests.support import Api, blank_png, image_bytes
 
 
 def error_of(response) -> tuple[int, str]:
