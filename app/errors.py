@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.images import ImageRejected, UnsupportedFormat
+
 logger = logging.getLogger(__name__)
 
 
@@ -192,6 +194,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         return error_response(exc.status_code, exc.body(), exc.headers)
+
+    @app.exception_handler(ImageRejected)
+    async def _image_rejected(_: Request, exc: ImageRejected) -> JSONResponse:
+        error = UnsupportedMediaType(str(exc)) if isinstance(exc, UnsupportedFormat) else UploadFailed(str(exc))
+        return error_response(error.status_code, error.body())
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -20,3 +20,5 @@ def configure() -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("uvicorn.access").addFilter(RedactSignedUrls())
+    # libvips narrates every image operation at INFO: a dozen lines per upload that say nothing an operator needs.
+    logging.getLogger("pyvips").setLevel(logging.WARNING)
