@@ -9,25 +9,20 @@ import argparse
 import asyncio
 import sys
 
-from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
-
 from app import credits
 from app.config import get_settings
-from app.db import begin_write, create_engine, create_sessionmaker
-from app.models import User
+from app.db import create_engine, create_sessionmaker, unit_of_work
+from app.users.repository import UserDatabase
 
 
 async def adjust_credits(database_url: str, email: str, amount: int, note: str) -> int:
     engine = create_engine(database_url)
     try:
-        async with create_sessionmaker(engine)() as session:
-            await begin_write(session)
-            user = await SQLAlchemyUserDatabase(session, User).get_by_email(email)
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            user = await UserDatabase(session, signup_credits=0).get_by_email(email)
             if user is None:
                 raise LookupError(f"no user with email {email}")
-            balance = await credits.adjust(session, user.id, amount, note)
-            await session.commit()
-            return balance
+            return await credits.adjust(session, user.id, amount, note)
     finally:
         await engine.dispose()
 

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./data/aivenger.db"
     auth_secret: SecretStr = SecretStr(DEFAULT_AUTH_SECRET)
     public_url: str = "http://localhost:8000"
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses, or * behind a proxy that always sets it).
+    forwarded_allow_ips: str = "127.0.0.1"
     cors_origins: list[str] = Field(default_factory=list)
     # Cookie settings for the SPA's session. A SPA hosted on another site needs SameSite=None and Secure.
     cookie_secure: bool = False
@@ -63,13 +65,13 @@ class Settings(BaseSettings):
     breaker_reset_seconds: float = 60.0
 
     task_broker_url: str | None = None
-    model_concurrency: int = 4
+    model_concurrency: int = 32
     # A claimed generation whose worker has been silent this long is taken to have crashed.
-    generation_lease_seconds: int = 300
+    generation_lease_seconds: int = 30
     generation_max_attempts: int = 3
     # How long queued work may wait for its first claim before it is presumed lost and queued again.
     generation_unclaimed_grace_seconds: int = 60
-    recovery_interval_seconds: float = 60.0
+    recovery_interval_seconds: float = 15.0
 
     signup_credits: int = 30
     generation_cost: int = 10
@@ -78,7 +80,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     model_image_max_side: int = 2048
-    thumbnail_size: int = 512
+    thumbnail_size: int = 384
 
     rate_limit_per_minute: int = 5
 

@@ -1,66 +1,67 @@
-"""Every credit movement: the balance on the user row and its ledger row change together, in one transaction.
+"""The ledger: every credit movement, whoever makes it (sign-up, a generation, a refund, an administrator).
 
-A user's `credits` always equals the sum of their `credit_ledger.amount`. Callers own the transaction: these
-functions only flush.
+The balance on the user row and its ledger row change together in the caller's unit of work, so a user's
+`credits` always equals the sum of their `credit_ledger.amount`. Nothing here commits; each function flushes.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import CreditLedgerEntry, LedgerKind, User
 
 
-async def debit_for_generation(
-    session: AsyncSession, user_id: uuid.UUID, cost: int, generation_id: str
+async def _move(
+    session: AsyncSession, user_id: uuid.UUID, amount: int, kind: LedgerKind, *,
+    only_if: ColumnElement[bool] | None = None, generation_id: str | None = None, note: str | None = None,
 ) -> int | None:
-    """Take `cost` credits if the user has them; the new balance, or None when they do not.
+    """Change the balance by `amount` with its ledger row; the new balance, or None when `only_if` did not hold.
 
-    One conditional UPDATE: concurrent requests cannot both pass a check and then both spend. On PostgreSQL
-    the row lock it takes also serialises a user's concurrent requests until the transaction ends.
+    One conditional UPDATE: concurrent movements cannot both pass a check and then both spend. On PostgreSQL its
+    row lock also serialises a user's concurrent movements until the unit of work ends.
     """
     balance = await session.scalar(
         update(User)
-        .where(User.id == user_id, User.credits >= cost)
-        .values(credits=User.credits - cost)
+        .where(User.id == user_id, only_if if only_if is not None else true())
+        .values(credits=User.credits + amount)
         .returning(User.credits)
+        .execution_options(synchronize_session=False)
     )
     if balance is None:
         return None
-    session.add(CreditLedgerEntry(
-        user_id=user_id, generation_id=generation_id, kind=LedgerKind.GENERATION_DEBIT, amount=-cost,
-    ))
+    session.add(CreditLedgerEntry(user_id=user_id, generation_id=generation_id, kind=kind, amount=amount, note=note))
     await session.flush()
+    return int(balance)
+
+
+async def grant_signup(session: AsyncSession, user_id: uuid.UUID, amount: int) -> int:
+    balance = await _move(session, user_id, amount, LedgerKind.SIGNUP_GRANT, note="welcome credits")
+    assert balance is not None  # an unconditional grant to a row this unit of work just wrote
     return balance
+
+
+async def debit_for_generation(
+    session: AsyncSession, user_id: uuid.UUID, cost: int, generation_id: str
+) -> int | None:
+    """Take `cost` credits if the user has them; the new balance, or None when they do not."""
+    return await _move(session, user_id, -cost, LedgerKind.GENERATION_DEBIT, only_if=User.credits >= cost,
+                       generation_id=generation_id)
 
 
 async def refund_generation(session: AsyncSession, user_id: uuid.UUID, generation_id: str, amount: int) -> None:
     """Give back a generation's credits. The ledger's unique (generation, kind) makes a second refund fail."""
-    session.add(CreditLedgerEntry(user_id=user_id, generation_id=generation_id, kind=LedgerKind.REFUND,
-                                  amount=amount))
-    await session.execute(update(User).where(User.id == user_id).values(credits=User.credits + amount))
-    await session.flush()
-
-
-def signup_grant(user_id: uuid.UUID, amount: int) -> CreditLedgerEntry:
-    return CreditLedgerEntry(user_id=user_id, kind=LedgerKind.SIGNUP_GRANT, amount=amount, note="welcome credits")
+    await _move(session, user_id, amount, LedgerKind.REFUND, generation_id=generation_id)
 
 
 async def adjust(session: AsyncSession, user_id: uuid.UUID, amount: int, note: str) -> int:
     """An administrator's correction (positive or negative); the balance can never go below zero."""
-    balance = await session.scalar(
-        update(User)
-        .where(User.id == user_id, User.credits + amount >= 0)
-        .values(credits=User.credits + amount)
-        .returning(User.credits)
-    )
+    balance = await _move(session, user_id, amount, LedgerKind.ADMIN_ADJUSTMENT, only_if=User.credits + amount >= 0,
+                          note=note)
     if balance is None:
         raise ValueError("the adjustment would make the balance negative, or the user does not exist")
-    session.add(CreditLedgerEntry(user_id=user_id, kind=LedgerKind.ADMIN_ADJUSTMENT, amount=amount, note=note))
-    await session.flush()
     return balance
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import unit_of_work
 from app.services import Services
 
 
@@ -16,12 +17,15 @@ def get_services(request: Request) -> Services:
     return services
 
 
-async def get_session(services: Annotated[Services, Depends(get_services)]) -> AsyncIterator[AsyncSession]:
-    # Writes commit where the work is done (a generation must be committed before its work is queued);
-    # whatever is left uncommitted when the request ends is rolled back on close.
-    async with services.sessionmaker() as session:
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed when the route returns, rolled back when it raises."""
+    async with unit_of_work(services.sessionmaker) as session:
         yield session
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# Function scope: the commit happens before the answer is sent, so a client never hears of a row that is not
+# there yet, and a failed commit is answered as an error rather than after a success.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -13,12 +13,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from app import logs, spa
+from app import client_config, logs, media, spa
 from app.config import ConfigurationError, Settings, get_settings
-from app.errors import ErrorBody, install_error_handlers
+from app.errors import ErrorBody, describe_exception, install_error_handlers
 from app.generations import routes as generation_routes
 from app.generations.recovery import run_periodically
-from app.generations.tasks import build_broker
+from app.generations.tasks import GenerationQueue, build_broker
 from app.health import router as health_router
 from app.middleware import MULTIPART_OVERHEAD, BodySizeLimit, CatchUnexpected, CookieCsrfGuard
 from app.services import Services
@@ -37,14 +37,17 @@ def _operation_id(route: APIRoute) -> str:
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    services = await Services.start(settings)
     broker = build_broker(settings)
+    services = await Services.start(settings, queue=GenerationQueue(broker), listen=True)
     broker.state.services = services  # tasks run in this process with the in-process queue
-    await broker.startup()
+    try:
+        await broker.startup()
+    except Exception as exc:  # accepted work waits in the database; recovery queues it once the broker is back
+        logger.error("the task queue is unreachable: %s", describe_exception(exc))
     app.state.services = services
     app.state.broker = broker
     stop_recovery = asyncio.Event()
-    recovery = asyncio.create_task(run_periodically(services, broker, stop_recovery), name="generation-recovery")
+    recovery = asyncio.create_task(run_periodically(services, stop_recovery), name="generation-recovery")
     logger.info("serving with %s storage, %s provider, %s queue", settings.storage_backend, settings.provider,
                 "redis" if settings.task_broker_url else "in-process")
     try:
@@ -98,10 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(generation_routes.router)
     app.include_router(generation_routes.public_router)
     app.include_router(health_router)
+    app.include_router(client_config.router)
     if settings.storage_backend == "local":
-        from app.storage.media import media_router
-
-        app.include_router(media_router)
+        app.include_router(media.router)
     spa.mount(app, settings.frontend_dist)
 
     # Added innermost first: a request passes CORS, then CatchUnexpected, BodySizeLimit, CookieCsrfGuard, the routes.

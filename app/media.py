@@ -15,10 +15,10 @@ from app.errors import NotFound
 from app.storage.base import content_type_for
 from app.storage.local import LocalStorage
 
-media_router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
-@media_router.get("/media/{key:path}")
+@router.get("/media/{key:path}")
 async def get_media(
     request: Request, key: str, expires: str | None = None, signature: str | None = None
 ) -> FileResponse:

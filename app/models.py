@@ -104,6 +104,7 @@ class Generation(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=GenerationStatus.PENDING)
     # Storage keys, never URLs: URLs are made per answer (presigned URLs expire).
     original_image_key: Mapped[str] = mapped_column(String(255), nullable=False)
+    original_thumbnail_key: Mapped[str | None] = mapped_column(String(255))
     generated_image_key: Mapped[str | None] = mapped_column(String(255))
     thumbnail_key: Mapped[str | None] = mapped_column(String(255))
     credits_used: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
@@ -126,7 +127,8 @@ class Generation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     def storage_keys(self) -> list[str]:
-        return [k for k in (self.original_image_key, self.generated_image_key, self.thumbnail_key) if k]
+        keys = (self.original_image_key, self.original_thumbnail_key, self.generated_image_key, self.thumbnail_key)
+        return [k for k in keys if k]
 
 
 class LedgerKind(StrEnum):

@@ -6,15 +6,23 @@ The API process builds it in the app's lifespan; a `taskiq worker` process build
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
+from app.generations.events import FinishedGenerations
+from app.generations.leases import LeaseKeeper
 from app.providers import create_provider
 from app.providers.base import ImageProvider
 from app.storage import Storage, create_storage
+
+
+class WorkQueue(Protocol):
+    async def put(self, generation_id: str) -> None: ...
 
 
 @dataclass
@@ -24,24 +32,40 @@ class Services:
     sessionmaker: async_sessionmaker[AsyncSession]
     storage: Storage
     provider: ImageProvider
+    queue: WorkQueue
     # Bounds concurrent model calls in this process (model calls are slow and metered).
     model_slots: asyncio.Semaphore
+    events: FinishedGenerations
+    leases: LeaseKeeper
+    _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
-    async def start(cls, settings: Settings) -> Services:
+    async def start(cls, settings: Settings, *, queue: WorkQueue, listen: bool) -> Services:
+        """`listen`: this process answers requests that wait for generations (an API process, not a worker)."""
         engine = create_engine(settings.database_url)
-        storage = await create_storage(settings)
-        provider = create_provider(settings)
-        return cls(
+        sessionmaker = create_sessionmaker(engine)
+        events = FinishedGenerations(settings.task_broker_url)
+        await events.start(listen=listen)
+        services = cls(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
-            storage=storage,
-            provider=provider,
+            sessionmaker=sessionmaker,
+            storage=await create_storage(settings),
+            provider=create_provider(settings),
+            queue=queue,
             model_slots=asyncio.Semaphore(settings.model_concurrency),
+            events=events,
+            leases=LeaseKeeper(sessionmaker, settings.generation_lease_seconds),
         )
+        services._background.append(asyncio.create_task(services.leases.run(), name="lease-keeper"))
+        return services
 
     async def aclose(self) -> None:
+        for task in self._background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.events.aclose()
         await self.provider.aclose()
         await self.storage.aclose()
         await self.engine.dispose()

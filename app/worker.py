@@ -7,7 +7,7 @@ import logging
 from taskiq import TaskiqEvents, TaskiqState
 
 from app.config import get_settings
-from app.generations.tasks import build_broker
+from app.generations.tasks import GenerationQueue, build_broker
 from app.services import Services
 
 settings = get_settings()
@@ -21,7 +21,7 @@ broker = build_broker(settings)
 
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)
 async def _start(state: TaskiqState) -> None:
-    state.services = await Services.start(settings)
+    state.services = await Services.start(settings, queue=GenerationQueue(broker), listen=False)
 
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)

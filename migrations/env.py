@@ -36,7 +36,7 @@ def _configure(connection: Connection) -> None:
 
 
 async def run_async_migrations() -> None:
-    engine = create_engine(database_url())
+    engine = create_engine(database_url(), serving=False)
     async with engine.connect() as connection:
         await connection.run_sync(_configure)
     await engine.dispose()

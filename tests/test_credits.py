@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app import credits
 from app.generations import pipeline
-from tests.support import Api, ledger, user_id
+from app.generations.failures import Fault
+from tests.support import Api, blank_png, ledger, user_id
 
 
 async def test_twenty_concurrent_requests_with_thirty_credits_accept_exactly_three(api: Api) -> None:
@@ -36,7 +37,6 @@ async def test_twenty_concurrent_requests_with_thirty_credits_accept_exactly_thr
 async def test_ledger_records_signup_debit_and_refund_and_sums_to_the_balance(start_api) -> None:
     api = await start_api(refund_model_failures=True)
     me = await api.register()
-    from conftest import blank_png
 
     ok = (await api.upload(me, extra_headers={"Prefer": "wait=30"})).json()["generation"]
     failed = (await api.upload(me, blank_png(), filename="b.png", content_type="image/png",
@@ -76,7 +76,7 @@ async def test_storage_failure_before_the_model_is_refunded(api: Api) -> None:
     for _ in range(api.settings.model_concurrency):  # hold the model: the work waits before reading its upload
         await slots.acquire()
     lost = (await api.upload(me)).json()["generation"]
-    (api.settings.storage_dir / "generations" / lost["id"] / "original.jpg").unlink()
+    (api.settings.storage_dir / "users" / lost["userId"] / lost["id"] / "original.jpg").unlink()
     for _ in range(api.settings.model_concurrency):
         slots.release()
 
@@ -94,7 +94,7 @@ async def test_fail_is_applied_once_even_when_two_workers_race_to_fail(api: Api)
     generation = (await api.upload(me)).json()["generation"]
 
     results = await asyncio.gather(*(
-        pipeline.fail(api.services, None, "gave up", refund=True, generation_id=generation["id"]) for _ in range(5)
+        pipeline.fail(api.services, generation["id"], "gave up", Fault.OURS) for _ in range(5)
     ))
     for _ in range(api.settings.model_concurrency):
         api.services.model_slots.release()

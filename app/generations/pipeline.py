@@ -1,8 +1,8 @@
 """Turning a pending generation into a completed or failed one (runs as a background task).
 
-A worker first claims the generation with a lease; only the lease holder may finish it, so a generation is
-never processed twice at once, and a worker whose lease ran out (it was presumed dead and the work re-queued)
-cannot overwrite the newer attempt.
+claim → call the provider → store the result → finish. A worker first claims the generation with a lease; only
+the lease holder may finish it, so a generation is never processed twice at once, and a worker whose lease ran
+out (it was presumed dead and the work re-queued) cannot overwrite the newer attempt.
 """
 
 from __future__ import annotations
@@ -11,22 +11,22 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, or_, select, update
-
 from app import credits
-from app.db import begin_write
-from app.errors import UploadFailed, describe_exception
-from app.generations.service import storage_key
-from app.images import clean_image, make_thumbnail
+from app.db import after_commit, unit_of_work
+from app.errors import describe_exception
+from app.generations import repository
+from app.generations.failures import MSG_BAD_RESULT, MSG_INTERNAL, Fault, refund_due
+from app.generations.repository import Lease
+from app.images import CleanImage, ImageRejected, clean_image, make_thumbnail
 from app.models import Generation, GenerationStatus, utcnow
 from app.providers import outages
 from app.providers.base import ProviderError, ProviderResult
 from app.services import Services
 from app.storage import StorageError
 from app.storage.base import content_type_for
+from app.storage.keys import generation_file
 from app.styles import STYLES
 
 logger = logging.getLogger(__name__)
@@ -34,107 +34,95 @@ logger = logging.getLogger(__name__)
 # Results are kept at full model resolution; the pixel limit still guards against hostile answers.
 RESULT_MAX_SIDE = 4096
 
-MSG_INTERNAL = "Something went wrong on our side while creating your avatar."
-MSG_BAD_RESULT = "The image model returned an image we could not use. Please try again."
-MSG_ABANDONED = "We could not finish this generation after several attempts."
-
-
-@dataclass(frozen=True)
-class Claim:
-    generation_id: str
-    token: str
-
-
-async def claim(services: Services, generation_id: str) -> Claim | None:
-    """Take the generation for this worker, unless it is finished or another worker's lease still holds."""
-    now = utcnow()
-    token = str(uuid.uuid4())
-    async with services.sessionmaker() as session:
-        await begin_write(session)
-        result = await session.execute(
-            update(Generation)
-            .where(
-                Generation.id == generation_id,
-                Generation.status == GenerationStatus.PENDING,
-                or_(Generation.lease_expires_at.is_(None), Generation.lease_expires_at < now),
-                Generation.attempts < services.settings.generation_max_attempts,
-            )
-            .values(
-                lease_token=token,
-                lease_expires_at=now + timedelta(seconds=services.settings.generation_lease_seconds),
-                attempts=Generation.attempts + 1,
-            )
-        )
-        await session.commit()
-    return Claim(generation_id, token) if result.rowcount == 1 else None  # type: ignore[attr-defined]
-
 
 async def process(services: Services, generation_id: str) -> None:
-    held = await claim(services, generation_id)
-    if held is None:
-        logger.info("generation %s: not claimed (finished, or held by another worker)", generation_id)
-        return
+    while (lease := await claim(services, generation_id)) is None:
+        # Held by another worker: it may be alive and about to finish, or dead with its lease about to run out
+        # (how a queue that redelivers a dead worker's message finds it). Try again when the lease ends.
+        async with services.sessionmaker() as session:
+            until = await repository.held_until(session, generation_id, now=utcnow(),
+                                                max_attempts=services.settings.generation_max_attempts)
+        if until is None:
+            logger.info("generation %s: nothing to do (finished, or out of attempts)", generation_id)
+            return
+        await asyncio.sleep(max(0.0, (until - utcnow()).total_seconds()) + 0.05)
     started = time.monotonic()
     try:
-        await _run(services, held)
+        with services.leases.keeping(lease):
+            await _run(services, lease)
     except asyncio.CancelledError:
         # Shutting down: hand the work back at once so the next start resumes it without waiting for the lease.
-        await asyncio.shield(_release(services, held))
+        await asyncio.shield(_release(services, lease))
         raise
     except Exception as exc:
         logger.error("generation %s: unexpected failure: %s", generation_id, describe_exception(exc))
-        await fail(services, held, MSG_INTERNAL, refund=True)
+        await fail(services, generation_id, MSG_INTERNAL, Fault.OURS, lease=lease)
     finally:
         logger.info("generation %s: done in %.0f ms", generation_id, (time.monotonic() - started) * 1000)
 
 
-async def _run(services: Services, held: Claim) -> None:
+async def claim(services: Services, generation_id: str) -> Lease | None:
+    """Take the generation for this worker, unless it is finished or another worker's lease still holds."""
     settings = services.settings
+    lease = Lease(generation_id, str(uuid.uuid4()))
+    now = utcnow()
+    async with unit_of_work(services.sessionmaker) as session:
+        claimed = await repository.claim(
+            session, generation_id, lease, now=now, until=now + timedelta(seconds=settings.generation_lease_seconds),
+            max_attempts=settings.generation_max_attempts,
+        )
+    return lease if claimed else None
+
+
+async def _run(services: Services, lease: Lease) -> None:
     async with services.sessionmaker() as session:
-        generation = await session.get_one(Generation, held.generation_id)
+        generation = await repository.get(session, lease.generation_id)
+    if generation is None:
+        return
     try:
         result = await _call_model(services, generation)
     except StorageError as exc:
-        logger.error("generation %s: original unreadable: %s", held.generation_id, describe_exception(exc))
-        await fail(services, held, MSG_INTERNAL, refund=True)
+        logger.error("generation %s: original unreadable: %s", generation.id, describe_exception(exc))
+        await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease)
         return
     except ProviderError as exc:
-        # Policy: a failure before the model was called is refunded; a model failure only if configured.
-        refund = not exc.model_called or settings.refund_model_failures
         logger.warning("generation %s: provider failed (%s, model called: %s)", generation.id, exc.kind,
                        exc.model_called)
-        await fail(services, held, str(exc), refund=refund)
         if not services.provider.is_available():  # this process's breaker has opened: tell every process
-            await _record_outage(services)
+            await _record_outage(services)  # before the failure is told, so no one learns of one and not the other
+        await fail(services, generation.id, str(exc), Fault.MODEL if exc.model_called else Fault.BEFORE_MODEL,
+                   lease=lease)
         return
 
     try:
-        image = await asyncio.to_thread(
-            clean_image, result.image, max_pixels=settings.max_image_pixels, max_side=RESULT_MAX_SIDE,
-            output="png",
-        )
-        thumbnail = await asyncio.to_thread(make_thumbnail, image.data, size=settings.thumbnail_size)
-    except UploadFailed:
+        image, thumbnail = await asyncio.to_thread(_prepare_result, result.image, services.settings.thumbnail_size,
+                                                   services.settings.max_image_pixels)
+    except ImageRejected:
         logger.warning("generation %s: model answer is not a usable image", generation.id)
-        await fail(services, held, MSG_BAD_RESULT, refund=settings.refund_model_failures, result=result)
+        await fail(services, generation.id, MSG_BAD_RESULT, Fault.MODEL, lease=lease, result=result)
         return
 
-    keys = {
-        "generated": storage_key(generation.id, f"result.{image.extension}"),
-        "thumbnail": storage_key(generation.id, "thumbnail.webp"),
-    }
+    generated_key = generation_file(generation.user_id, generation.id, f"result.{image.extension}")
+    thumbnail_key = generation_file(generation.user_id, generation.id, "thumbnail.webp")
     try:
-        await services.storage.put(keys["generated"], image.data, image.content_type)
-        await services.storage.put(keys["thumbnail"], thumbnail, "image/webp")
+        await asyncio.gather(
+            services.storage.put(generated_key, image.data, image.content_type),
+            services.storage.put(thumbnail_key, thumbnail, "image/webp"),
+        )
     except StorageError as exc:
         logger.error("generation %s: storing the result failed: %s", generation.id, describe_exception(exc))
-        await services.storage.delete(keys.values())
-        await fail(services, held, MSG_INTERNAL, refund=True)
+        await services.storage.delete([generated_key, thumbnail_key])
+        await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease)
         return
 
-    if not await _complete(services, held, keys["generated"], keys["thumbnail"], result):
+    if not await _complete(services, lease, generated_key, thumbnail_key, result):
         # Deleted meanwhile, or taken over by a newer attempt: what we stored belongs to nobody.
-        await services.storage.delete(keys.values())
+        await services.storage.delete([generated_key, thumbnail_key])
+
+
+def _prepare_result(data: bytes, thumbnail_size: int, max_pixels: int) -> tuple[CleanImage, bytes]:
+    image = clean_image(data, max_pixels=max_pixels, max_side=RESULT_MAX_SIDE, output="png")
+    return image, make_thumbnail(image.data, size=thumbnail_size)
 
 
 async def _call_model(services: Services, generation: Generation) -> ProviderResult:
@@ -157,79 +145,57 @@ def _usage(result: ProviderResult) -> dict[str, object]:
     }
 
 
-def _held_by(held: Claim) -> list[ColumnElement[bool]]:
-    return [
-        Generation.id == held.generation_id,
-        Generation.status == GenerationStatus.PENDING,
-        Generation.lease_token == held.token,
-    ]
-
-
 async def _record_outage(services: Services) -> None:
     until = utcnow() + timedelta(seconds=services.settings.breaker_reset_seconds)
-    async with services.sessionmaker() as session:
-        await begin_write(session)
+    async with unit_of_work(services.sessionmaker) as session:
         await outages.record(session, services.provider.name, until)
-        await session.commit()
     logger.warning("provider %s: outage recorded until %s", services.provider.name, until.isoformat())
 
 
 async def _complete(
-    services: Services, held: Claim, generated_key: str, thumbnail_key: str, result: ProviderResult
+    services: Services, lease: Lease, generated_key: str, thumbnail_key: str, result: ProviderResult
 ) -> bool:
-    async with services.sessionmaker() as session:
-        await begin_write(session)
-        done = await session.execute(
-            update(Generation).where(*_held_by(held)).values(
-                status=GenerationStatus.COMPLETED, generated_image_key=generated_key,
-                thumbnail_key=thumbnail_key, lease_token=None, lease_expires_at=None, updated_at=utcnow(),
-                **_usage(result),
-            )
+    async with unit_of_work(services.sessionmaker) as session:
+        done = await repository.complete(
+            session, lease, generated_image_key=generated_key, thumbnail_key=thumbnail_key, updated_at=utcnow(),
+            **_usage(result),
         )
         await outages.end(session, services.provider.name)  # a completed call is the best sign it is back
-        await session.commit()
-    return done.rowcount == 1  # type: ignore[attr-defined]
+        if done:
+            after_commit(session, lambda: services.events.announce(lease.generation_id))
+    return done
 
 
 async def fail(
-    services: Services, held: Claim | None, message: str, *, refund: bool,
-    generation_id: str | None = None, result: ProviderResult | None = None,
+    services: Services, generation_id: str, message: str, fault: Fault, *,
+    lease: Lease | None = None, result: ProviderResult | None = None,
 ) -> bool:
-    """Mark the generation failed (and refund it when asked) in one transaction; False if it was not ours."""
-    target = held.generation_id if held else generation_id
-    conditions = _held_by(held) if held else [
-        Generation.id == target, Generation.status == GenerationStatus.PENDING,
-    ]
-    async with services.sessionmaker() as session:
-        await begin_write(session)
-        generation = await session.scalar(select(Generation).where(*conditions).with_for_update())
+    """Mark the pending generation failed, refunding it when the policy says so, in one unit of work.
+
+    With a lease, only while that lease holds. False when the generation was not (or no longer) ours to fail.
+    """
+    async with unit_of_work(services.sessionmaker) as session:
+        generation = await repository.lock_pending(session, generation_id, lease)
         if generation is None:
-            await session.rollback()
             return False
-        if refund:
+        if refund_due(fault, services.settings):
             await credits.refund_generation(session, generation.user_id, generation.id, generation.credits_used)
             message = f"{message} Your {generation.credits_used} credits were refunded."
         generation.status = GenerationStatus.FAILED
         generation.error_message = message
         generation.lease_token = None
         generation.lease_expires_at = None
+        generation.updated_at = utcnow()
         if result is not None:
             for field, value in _usage(result).items():
                 setattr(generation, field, value)
-        await session.commit()
+        after_commit(session, lambda: services.events.announce(generation_id))
     return True
 
 
-async def _release(services: Services, held: Claim) -> None:
+async def _release(services: Services, lease: Lease) -> None:
     try:
-        async with services.sessionmaker() as session:
-            await begin_write(session)
-            await session.execute(
-                # Not this attempt's fault: it does not count towards the attempt limit.
-                update(Generation).where(*_held_by(held)).values(
-                    lease_token=None, lease_expires_at=None, attempts=Generation.attempts - 1
-                )
-            )
-            await session.commit()
+        async with unit_of_work(services.sessionmaker) as session:
+            await repository.release(session, lease)
     except Exception as exc:  # the lease will simply run out
-        logger.warning("generation %s: could not release lease: %s", held.generation_id, describe_exception(exc))
+        logger.warning("generation %s: could not release lease: %s", lease.generation_id, describe_exception(exc))

@@ -11,47 +11,36 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
-from taskiq import AsyncBroker
-
 from app.errors import describe_exception
-from app.generations import pipeline
-from app.generations.tasks import process_task
-from app.models import Generation, GenerationStatus, utcnow
+from app.generations import pipeline, repository
+from app.generations.failures import MSG_ABANDONED, Fault
+from app.models import utcnow
 from app.services import Services
 
 logger = logging.getLogger(__name__)
 
-async def recover_stalled(services: Services, broker: AsyncBroker) -> int:
+
+async def recover_stalled(services: Services) -> int:
     now = utcnow()
-    unclaimed_grace = timedelta(seconds=services.settings.generation_unclaimed_grace_seconds)
+    unclaimed_before = now - timedelta(seconds=services.settings.generation_unclaimed_grace_seconds)
     async with services.sessionmaker() as session:
-        stalled = list(await session.execute(
-            select(Generation.id, Generation.attempts).where(
-                Generation.status == GenerationStatus.PENDING,
-                or_(
-                    Generation.lease_expires_at < now,
-                    and_(Generation.lease_expires_at.is_(None), Generation.created_at <= now - unclaimed_grace),
-                ),
-            )
-        ))
+        stalled = await repository.stalled(session, now=now, unclaimed_before=unclaimed_before)
     for generation_id, attempts in stalled:
         if attempts >= services.settings.generation_max_attempts:
-            # The service failed this person, not the model: give the credits back.
-            await pipeline.fail(services, None, pipeline.MSG_ABANDONED, refund=True, generation_id=generation_id)
+            await pipeline.fail(services, generation_id, MSG_ABANDONED, Fault.OURS)
             logger.warning("generation %s: abandoned after %d attempts", generation_id, attempts)
         else:
-            await process_task(broker).kiq(generation_id)
+            await services.queue.put(generation_id)
             logger.info("generation %s: re-queued (attempt %d)", generation_id, attempts + 1)
     return len(stalled)
 
 
-async def run_periodically(services: Services, broker: AsyncBroker, stop: asyncio.Event) -> None:
+async def run_periodically(services: Services, stop: asyncio.Event) -> None:
     """Sweep now and then every interval, until `stop` is set (never mid-sweep: a cancelled query can leave a
     database connection half-used)."""
     while not stop.is_set():
         try:
-            await recover_stalled(services, broker)
+            await recover_stalled(services)
         except Exception as exc:  # keep sweeping; the next round may succeed
             logger.error("recovery sweep failed: %s", describe_exception(exc))
         with contextlib.suppress(TimeoutError):

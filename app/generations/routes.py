@@ -1,17 +1,13 @@
-"""The generation routes of the HTTP contract (see the API docs at /docs)."""
+"""The generation routes of the HTTP contract (see the API docs at /docs). Each calls one service function."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
-import time
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse
 
-from app import credits
 from app.deps import ServicesDep, SessionDep
 from app.errors import (
     UNAUTHORIZED_RESPONSE,
@@ -23,12 +19,10 @@ from app.errors import (
     UnsupportedMediaType,
     UploadFailed,
     ValidationFailed,
-    describe_exception,
     error_responses,
 )
 from app.generations import service
 from app.generations.schemas import (
-    Deleted,
     GenerationAccepted,
     GenerationFailedBody,
     GenerationOut,
@@ -36,25 +30,22 @@ from app.generations.schemas import (
     StatusName,
     StyleList,
     StyleOut,
+    UserStats,
 )
-from app.generations.tasks import process_task
-from app.models import Generation, GenerationStatus, User
-from app.services import Services
+from app.models import GenerationStatus
+from app.schemas import Deleted
 from app.styles import DEFAULT_STYLE, STYLES
 from app.users.auth import CurrentUser
 
-logger = logging.getLogger(__name__)
 router = APIRouter(tags=["generations"], responses=UNAUTHORIZED_RESPONSE)
 public_router = APIRouter(tags=["styles"])
 
-MAX_PREFER_WAIT = 60
-POLL_INTERVAL = 0.25
-_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+)", re.IGNORECASE)
+_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,6})", re.IGNORECASE)
 
 
 def parse_prefer_wait(prefer: str | None) -> int:
     match = _PREFER_WAIT.search(prefer or "")
-    return min(int(match.group(1)), MAX_PREFER_WAIT) if match else 0
+    return min(int(match.group(1)), service.MAX_PREFER_WAIT) if match else 0
 
 
 @router.post(
@@ -70,9 +61,7 @@ def parse_prefer_wait(prefer: str | None) -> int:
     },
 )
 async def create_generation(
-    request: Request,
     services: ServicesDep,
-    session: SessionDep,
     user: CurrentUser,
     image: Annotated[UploadFile | None, File(description="JPEG, PNG, WebP or HEIC; at most 10 MB")] = None,
     style: Annotated[str, Form(description="One of the ids from GET /styles")] = DEFAULT_STYLE,
@@ -94,48 +83,22 @@ async def create_generation(
     if not upload:
         raise UploadFailed("The uploaded file is empty.")
 
-    created = await service.create_generation(services, session, user, upload, style, idempotency_key)
-    generation = created.generation
-    if not created.replayed:
-        try:
-            await process_task(request.app.state.broker).kiq(generation.id)
-        except Exception as exc:  # the queue is down: the generation is safe, recovery queues it again
-            logger.error("generation %s: could not be queued: %s", generation.id, describe_exception(exc))
-
     wait = parse_prefer_wait(prefer)
-    if wait:
-        generation = await _wait_until_done(services, generation, wait)
-    # After waiting, a refund may have landed: read the balance again.
-    remaining = await _balance(services, user) if wait else created.remaining_credits
-    out = await service.to_out(generation, services.storage)
-    headers = {"Location": f"/generations/{generation.id}"}
+    submitted = await service.submit(services, user, upload, style, idempotency_key=idempotency_key,
+                                     wait_seconds=wait)
+    out = submitted.generation
+    headers = {"Location": f"/generations/{out.id}"}
     if wait:
         headers["Preference-Applied"] = f"wait={wait}"
-    if created.replayed:
+    if submitted.replayed:
         headers["Idempotent-Replayed"] = "true"
 
-    if generation.status == GenerationStatus.FAILED:
-        failed = GenerationFailedBody(error=generation.error_message or "AI generation failed.", generation=out)
+    if out.status == GenerationStatus.FAILED:
+        failed = GenerationFailedBody(error=out.error_message or "AI generation failed.", generation=out)
         return JSONResponse(failed.model_dump(mode="json", by_alias=True), status_code=502, headers=headers)
-    body = GenerationAccepted(generation=out, remaining_credits=remaining).model_dump(mode="json", by_alias=True)
-    status = 201 if generation.status == GenerationStatus.COMPLETED else 202
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-async def _wait_until_done(services: Services, generation: Generation, seconds: int) -> Generation:
-    # Polls with short fresh transactions: holding one open for a minute would pin locks and snapshots.
-    deadline = time.monotonic() + seconds
-    while generation.status == GenerationStatus.PENDING and time.monotonic() < deadline:
-        await asyncio.sleep(POLL_INTERVAL)
-        async with services.sessionmaker() as session:
-            generation = await session.get_one(Generation, generation.id)
-    return generation
-
-
-async def _balance(services: Services, user: User) -> int:
-    # A fresh read: a refund may have landed while the request waited.
-    async with services.sessionmaker() as session:
-        return await credits.balance(session, user.id)
+    body = GenerationAccepted(generation=out, remaining_credits=submitted.remaining_credits)
+    status = 201 if out.status == GenerationStatus.COMPLETED else 202
+    return JSONResponse(body.model_dump(mode="json", by_alias=True), status_code=status, headers=headers)
 
 
 @router.get("/generations", responses=error_responses(ValidationFailed))
@@ -145,30 +108,32 @@ async def list_generations(
     user: CurrentUser,
     status: StatusName | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> GenerationPage:
     """The user's generations, newest first, a page at a time (`nextCursor` fetches the next page)."""
-    rows, next_cursor = await service.list_page(session, user.id, status, limit, cursor)
-    items = await asyncio.gather(*(service.to_out(g, services.storage) for g in rows))
-    return GenerationPage(generations=list(items), count=len(items), next_cursor=next_cursor)
+    return await service.list_page(session, services.storage, user.id, status, limit, cursor)
 
 
 @router.get("/generations/{generation_id}", responses=error_responses(NotFound))
 async def get_generation(
     generation_id: str, services: ServicesDep, session: SessionDep, user: CurrentUser
 ) -> GenerationOut:
-    generation = await service.get_owned(session, user.id, generation_id)
-    return await service.to_out(generation, services.storage)
+    return await service.get(session, services.storage, user.id, generation_id)
 
 
 @router.delete("/generations/{generation_id}", responses=error_responses(NotFound))
 async def delete_generation(
     generation_id: str, services: ServicesDep, session: SessionDep, user: CurrentUser
 ) -> Deleted:
-    """Delete the generation and every stored file of it (original, result, thumbnail)."""
-    generation = await service.get_owned(session, user.id, generation_id)
-    await service.delete_generation(services, session, generation)
+    """Delete the generation and every stored file of it (original, result, thumbnails)."""
+    await service.delete(session, services.storage, user.id, generation_id)
     return Deleted()
+
+
+@router.get("/user/stats", tags=["users"])
+async def user_stats(user: CurrentUser, session: SessionDep) -> UserStats:
+    """Credits, the number of completed generations, and when the newest completed one was made."""
+    return await service.stats(session, user.id)
 
 
 @public_router.get("/styles")

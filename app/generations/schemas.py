@@ -3,24 +3,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field
+
+from app.schemas import CamelModel
 
 StatusName = Literal["pending", "completed", "failed"]
 
 
-class _CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class GenerationOut(_CamelModel):
+class GenerationOut(CamelModel):
     id: str
     user_id: str
     style: str
     status: StatusName
     original_image_url: str
+    original_thumbnail_url: str | None = Field(
+        description="A small WebP of the uploaded photo, for galleries (null for generations made before it existed)"
+    )
     generated_image_url: str | None
-    thumbnail_url: str | None
+    thumbnail_url: str | None = Field(description="A small WebP of the result, for galleries")
     credits_used: int
     error_message: str | None
     model: str | None
@@ -28,13 +28,13 @@ class GenerationOut(_CamelModel):
     updated_at: datetime
 
 
-class GenerationAccepted(_CamelModel):
+class GenerationAccepted(CamelModel):
     success: Literal[True] = True
     generation: GenerationOut
     remaining_credits: int
 
 
-class GenerationFailedBody(_CamelModel):
+class GenerationFailedBody(CamelModel):
     """The error shape, with the failed generation (answer to `Prefer: wait` when the model failed)."""
 
     success: Literal[False] = False
@@ -43,14 +43,16 @@ class GenerationFailedBody(_CamelModel):
     generation: GenerationOut
 
 
-class GenerationPage(_CamelModel):
+class GenerationPage(CamelModel):
     generations: list[GenerationOut]
     count: int
     next_cursor: str | None
 
 
-class Deleted(BaseModel):
-    success: Literal[True] = True
+class UserStats(CamelModel):
+    credits: int
+    total_generations: int
+    last_generation_date: datetime | None
 
 
 class StyleOut(BaseModel):

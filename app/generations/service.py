@@ -4,54 +4,67 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import logging
 import math
+import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import credits
-from app.db import begin_write
-from app.errors import InsufficientCredits, NotFound, RateLimited, ServiceUnavailable, ValidationFailed
-from app.generations.schemas import GenerationOut
-from app.images import clean_image
-from app.models import Generation, GenerationStatus, User, UTCDateTime, new_generation_id, utcnow
+from app.config import Settings
+from app.db import after_commit, unit_of_work
+from app.errors import (
+    InsufficientCredits,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    ValidationFailed,
+    describe_exception,
+)
+from app.generations import repository
+from app.generations.events import RECHECK_SECONDS
+from app.generations.schemas import GenerationOut, GenerationPage, UserStats
+from app.images import CleanImage, clean_image, make_thumbnail
+from app.models import Generation, GenerationStatus, User, new_generation_id, utcnow
 from app.providers import outages
 from app.services import Services
 from app.storage import Storage
+from app.storage.keys import generation_file
 from app.styles import STYLES
 
+logger = logging.getLogger(__name__)
+
 RATE_WINDOW = timedelta(minutes=1)
-
-
-def storage_key(generation_id: str, name: str) -> str:
-    """Every file of a generation lives under its id: the uploaded file's name is never part of a key."""
-    return f"generations/{generation_id}/{name}"
+MAX_PREFER_WAIT = 60
+_GENERATION_ID = re.compile(r"gen_\d{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
-class Created:
-    generation: Generation
+class Submitted:
+    generation: GenerationOut
     remaining_credits: int
     replayed: bool = False
 
 
-class _DuplicateIdempotencyKey(Exception):
-    pass
+class _Replay(Exception):
+    """The same Idempotency-Key was used before: answer with that generation (read again once the unit of work
+    has rolled back, which leaves nothing it loaded usable)."""
 
 
-async def create_generation(
-    services: Services,
-    session: AsyncSession,
-    user: User,
-    upload: bytes,
-    style: str,
-    idempotency_key: str | None,
-) -> Created:
-    """Check the upload, store it, and charge for it, in that order: nothing invalid is ever charged."""
+async def submit(
+    services: Services, user: User, upload: bytes, style: str, *, idempotency_key: str | None, wait_seconds: int,
+) -> Submitted:
+    """Check and clean the upload, store it, charge for it and queue its work; with `wait_seconds`, wait for it.
+
+    In that order: nothing invalid is ever charged, and the work is queued only once its row is committed.
+    """
     settings = services.settings
     if style not in STYLES:
         raise ValidationFailed(
@@ -59,92 +72,139 @@ async def create_generation(
               "type": "enum"}],
             message=f"Unknown style '{style}'.",
         )
-    if idempotency_key and (previous := await _by_idempotency_key(session, user.id, idempotency_key)):
-        return Created(previous, await credits.balance(session, user.id), replayed=True)
-    provider = services.provider
-    if not provider.is_available() or await outages.ongoing(session, provider.name):
-        raise ServiceUnavailable()
+    async with services.sessionmaker() as session:
+        if idempotency_key and (previous := await repository.by_idempotency_key(session, user.id, idempotency_key)):
+            remaining = await credits.balance(session, user.id)
+            return Submitted(await to_out(previous, services.storage), remaining, replayed=True)
+        if not services.provider.is_available() or await outages.ongoing(session, services.provider.name):
+            raise ServiceUnavailable()
 
-    cleaned = await asyncio.to_thread(
-        clean_image, upload, max_pixels=settings.max_image_pixels, max_side=settings.model_image_max_side,
-        output="jpeg",
-    )
+    original, preview = await asyncio.to_thread(_prepare, upload, settings)
     generation = Generation(
         id=new_generation_id(), user_id=user.id, style=style, status=GenerationStatus.PENDING,
-        original_image_key="", credits_used=settings.generation_cost, idempotency_key=idempotency_key,
+        credits_used=settings.generation_cost, idempotency_key=idempotency_key,
     )
-    generation.original_image_key = storage_key(generation.id, f"original.{cleaned.extension}")
-    await services.storage.put(generation.original_image_key, cleaned.data, cleaned.content_type)
-    try:
-        remaining = await _charge_and_record(services, session, generation)
-    except _DuplicateIdempotencyKey:
-        # The same key raced in from another request and won: answer with its generation.
-        await services.storage.delete([generation.original_image_key])
-        assert idempotency_key is not None
-        previous = await _by_idempotency_key(session, user.id, idempotency_key)
-        if previous is None:  # pragma: no cover - the winner was deleted in between
+    generation.original_image_key = generation_file(user.id, generation.id, f"original.{original.extension}")
+    generation.original_thumbnail_key = generation_file(user.id, generation.id, "original-thumbnail.webp")
+    stored = [generation.original_image_key, generation.original_thumbnail_key]
+    await asyncio.gather(
+        services.storage.put(generation.original_image_key, original.data, original.content_type),
+        services.storage.put(generation.original_thumbnail_key, preview, "image/webp"),
+    )
+
+    async with contextlib.AsyncExitStack() as stack:
+        # Watch before queueing, so that news of the end cannot come before anyone listens.
+        finished = await stack.enter_async_context(services.events.watching(generation.id)) if wait_seconds else None
+        try:
+            async with unit_of_work(services.sessionmaker) as session:
+                remaining = await _charge(session, settings, generation)
+                after_commit(session, lambda: _enqueue(services, generation.id))
+        except _Replay:
+            await services.storage.delete(stored)
+            async with services.sessionmaker() as session:
+                previous = await repository.by_idempotency_key(session, user.id, idempotency_key or "")
+                assert previous is not None  # found moments ago under the user's lock
+                remaining = await credits.balance(session, user.id)
+            return Submitted(await to_out(previous, services.storage), remaining, replayed=True)
+        except BaseException:
+            await services.storage.delete(stored)
             raise
-        return Created(previous, await credits.balance(session, user.id), replayed=True)
-    except BaseException:
-        await services.storage.delete([generation.original_image_key])
-        raise
-    return Created(generation, remaining)
+        if finished is not None:
+            generation = await _wait_for_end(services, generation, finished, min(wait_seconds, MAX_PREFER_WAIT))
+            async with services.sessionmaker() as session:  # a refund may have landed meanwhile
+                remaining = await credits.balance(session, user.id)
+    return Submitted(await to_out(generation, services.storage), remaining)
 
 
-async def _charge_and_record(services: Services, session: AsyncSession, generation: Generation) -> int:
-    """The debit, the pending row and the ledger row: one transaction, all or nothing."""
-    settings = services.settings
-    await begin_write(session)
+def _prepare(upload: bytes, settings: Settings) -> tuple[CleanImage, bytes]:
+    """The cleaned photo for the model and a small preview of it for galleries (CPU work: runs in a thread)."""
+    original = clean_image(upload, max_pixels=settings.max_image_pixels, max_side=settings.model_image_max_side,
+                           output="jpeg")
+    return original, make_thumbnail(original.data, size=settings.thumbnail_size)
+
+
+async def _charge(session: AsyncSession, settings: Settings, generation: Generation) -> int:
+    """The debit, the pending row and the ledger row, in the caller's unit of work."""
+    key = generation.idempotency_key
     try:
-        remaining = await credits.debit_for_generation(
-            session, generation.user_id, settings.generation_cost, generation.id
-        )
-        if remaining is None:
-            raise InsufficientCredits()
-        # Counted after the debit: on PostgreSQL its row lock serialises the user's requests, so the count is exact.
-        await _enforce_rate_limit(session, generation.user_id, settings.rate_limit_per_minute)
-        session.add(generation)
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        if generation.idempotency_key and "idempotency" in str(exc.orig).lower():
-            raise _DuplicateIdempotencyKey() from None
-        raise
-    except BaseException:
-        await session.rollback()
+        # A savepoint: a replay found below gives back its own debit and nothing else.
+        async with session.begin_nested():
+            # The debit comes first: on PostgreSQL its row lock queues the user's concurrent requests here, so the
+            # idempotency check and the rate limit below see every earlier request of theirs.
+            remaining = await credits.debit_for_generation(
+                session, generation.user_id, settings.generation_cost, generation.id
+            )
+            if key and await repository.by_idempotency_key(session, generation.user_id, key):
+                raise _Replay()
+            if remaining is None:
+                raise InsufficientCredits()
+            await _enforce_rate_limit(session, generation.user_id, settings.rate_limit_per_minute)
+            repository.add(session, generation)
+            await session.flush()
+    except IntegrityError:
+        # The unique key is the last guard, should a same-key request ever slip past the lock.
+        if key and await repository.by_idempotency_key(session, generation.user_id, key):
+            raise _Replay() from None
         raise
     return remaining
 
 
 async def _enforce_rate_limit(session: AsyncSession, user_id: uuid.UUID, per_minute: int) -> None:
     now = utcnow()
-    count, oldest = (await session.execute(
-        select(func.count(Generation.id), func.min(Generation.created_at))
-        .where(Generation.user_id == user_id, Generation.created_at > now - RATE_WINDOW)
-    )).one()
-    if count >= per_minute:
+    count, oldest = await repository.created_since(session, user_id, now - RATE_WINDOW)
+    if count >= per_minute and oldest is not None:
         retry_after = max(1, math.ceil((oldest + RATE_WINDOW - now).total_seconds()))
         raise RateLimited(headers={"Retry-After": str(retry_after)})
 
 
-async def _by_idempotency_key(session: AsyncSession, user_id: uuid.UUID, key: str) -> Generation | None:
-    return await session.scalar(
-        select(Generation).where(Generation.user_id == user_id, Generation.idempotency_key == key)
-    )
+async def _enqueue(services: Services, generation_id: str) -> None:
+    try:
+        await services.queue.put(generation_id)
+    except Exception as exc:  # the queue is down: the generation is safe, recovery queues it again
+        logger.error("generation %s: could not be queued: %s", generation_id, describe_exception(exc))
+
+
+async def _wait_for_end(
+    services: Services, generation: Generation, finished: asyncio.Future[None], seconds: float
+) -> Generation:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(finished), min(left, RECHECK_SECONDS))
+        async with services.sessionmaker() as session:
+            current = await repository.get(session, generation.id)
+        if current is None:  # deleted meanwhile
+            return generation
+        generation = current
+        if generation.status != GenerationStatus.PENDING:
+            break
+    return generation
 
 
 async def get_owned(session: AsyncSession, user_id: uuid.UUID, generation_id: str) -> Generation:
     """The user's generation; someone else's answers exactly like a missing one."""
-    generation = await session.scalar(
-        select(Generation).where(Generation.id == generation_id, Generation.user_id == user_id)
-    )
+    generation = None
+    if _GENERATION_ID.fullmatch(generation_id):
+        generation = await repository.get_owned(session, user_id, generation_id)
     if generation is None:
         raise NotFound("Generation not found.")
     return generation
 
 
-def encode_cursor(generation: Generation) -> str:
-    raw = f"{generation.created_at.isoformat()}|{generation.id}"
+async def get(session: AsyncSession, storage: Storage, user_id: uuid.UUID, generation_id: str) -> GenerationOut:
+    return await to_out(await get_owned(session, user_id, generation_id), storage)
+
+
+async def delete(session: AsyncSession, storage: Storage, user_id: uuid.UUID, generation_id: str) -> None:
+    generation = await get_owned(session, user_id, generation_id)
+    # Files first: if storage fails the row stays and the delete can be retried; nothing is left orphaned.
+    await storage.delete(generation.storage_keys())
+    await repository.delete_row(session, generation.id)
+
+
+def encode_cursor(created_at: datetime, generation_id: str) -> str:
+    raw = f"{created_at.isoformat()}|{generation_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -152,8 +212,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, generation_id = raw.split("|", 1)
-        return datetime.fromisoformat(created), generation_id
-    except (ValueError, UnicodeDecodeError):
+        created_at = datetime.fromisoformat(created)
+        if created_at.tzinfo is None or not _GENERATION_ID.fullmatch(generation_id):
+            raise ValueError("not a cursor this API made")
+        return created_at.astimezone(UTC), generation_id
+    except (ValueError, UnicodeDecodeError, OverflowError):
         raise ValidationFailed(
             [{"loc": ["query", "cursor"], "msg": "Invalid cursor.", "type": "value_error"}],
             message="Invalid cursor.",
@@ -161,43 +224,42 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 async def list_page(
-    session: AsyncSession, user_id: uuid.UUID, status: str | None, limit: int, cursor: str | None
-) -> tuple[list[Generation], str | None]:
-    """Newest first, by keyset on (created_at, id): stable while new generations arrive."""
-    query = select(Generation).where(Generation.user_id == user_id)
-    if status:
-        query = query.where(Generation.status == status)
-    if cursor:
-        created_at, generation_id = decode_cursor(cursor)
-        after = tuple_(literal(created_at, UTCDateTime), literal(generation_id))
-        query = query.where(tuple_(Generation.created_at, Generation.id) < after)
-    rows = list(await session.scalars(
-        query.order_by(Generation.created_at.desc(), Generation.id.desc()).limit(limit + 1)
-    ))
-    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    session: AsyncSession, storage: Storage, user_id: uuid.UUID, status: str | None, limit: int, cursor: str | None
+) -> GenerationPage:
+    rows = await repository.page(session, user_id, status, limit, decode_cursor(cursor) if cursor else None)
+    shown = rows[:limit]
+    next_cursor = encode_cursor(shown[-1].created_at, shown[-1].id) if len(rows) > limit else None
+    items = await to_out_many(shown, storage)
+    return GenerationPage(generations=items, count=len(items), next_cursor=next_cursor)
 
 
-async def delete_generation(services: Services, session: AsyncSession, generation: Generation) -> None:
-    # Files first: if storage fails the row stays and the delete can be retried; nothing is left orphaned.
-    await services.storage.delete(generation.storage_keys())
-    await begin_write(session)
-    await session.delete(generation)
-    await session.commit()
+async def stats(session: AsyncSession, user_id: uuid.UUID) -> UserStats:
+    count, newest = await repository.completed_stats(session, user_id)
+    return UserStats(credits=await credits.balance(session, user_id), total_generations=count,
+                     last_generation_date=newest)
+
+
+def _keys(generation: Any) -> list[str | None]:
+    return [generation.original_image_key, generation.original_thumbnail_key, generation.generated_image_key,
+            generation.thumbnail_key]
+
+
+async def to_out_many(generations: Sequence[Any], storage: Storage) -> list[GenerationOut]:
+    """Answers for generations (ORM objects or rows of `repository.SHOWN`), their URLs signed in one batch."""
+    keys = sorted({key for generation in generations for key in _keys(generation) if key})
+    urls = dict(zip(keys, await storage.urls(keys), strict=True))
+    out = []
+    for generation in generations:
+        _, original_thumbnail, generated, thumbnail = (urls[key] if key else None for key in _keys(generation))
+        out.append(GenerationOut(
+            id=generation.id, user_id=str(generation.user_id), style=generation.style, status=generation.status,
+            original_image_url=urls[generation.original_image_key], original_thumbnail_url=original_thumbnail,
+            generated_image_url=generated, thumbnail_url=thumbnail, credits_used=generation.credits_used,
+            error_message=generation.error_message, model=generation.model, created_at=generation.created_at,
+            updated_at=generation.updated_at,
+        ))
+    return out
 
 
 async def to_out(generation: Generation, storage: Storage) -> GenerationOut:
-    async def url(key: str | None) -> str | None:
-        return await storage.url(key) if key else None
-
-    original, generated, thumbnail = await asyncio.gather(
-        storage.url(generation.original_image_key), url(generation.generated_image_key),
-        url(generation.thumbnail_key),
-    )
-    return GenerationOut(
-        id=generation.id, user_id=str(generation.user_id), style=generation.style,
-        status=generation.status,  # type: ignore[arg-type]
-        original_image_url=original, generated_image_url=generated, thumbnail_url=thumbnail,
-        credits_used=generation.credits_used, error_message=generation.error_message, model=generation.model,
-        created_at=generation.created_at, updated_at=generation.updated_at,
-    )
+    return (await to_out_many([generation], storage))[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from app.config import Settings
 from app.storage.base import ObjectNotFound, Storage, StorageError, check_key, content_type_for
 from app.storage.local import LocalStorage
-from app.storage.media import media_router
 
 __all__ = [
     "LocalStorage",
@@ -15,7 +14,6 @@ __all__ = [
     "check_key",
     "content_type_for",
     "create_storage",
-    "media_router",
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 # Keys are made by the service only (never from an uploaded file's name); this guards the rule.
@@ -20,10 +20,19 @@ class ObjectNotFound(StorageError):
     pass
 
 
+_SAFE_PREFIX = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/$")
+
+
 def check_key(key: str) -> str:
     if not _SAFE_KEY.fullmatch(key) or ".." in key:
         raise ValueError(f"unsafe storage key: {key!r}")
     return key
+
+
+def check_prefix(prefix: str) -> str:
+    if not _SAFE_PREFIX.fullmatch(prefix):
+        raise ValueError(f"unsafe storage prefix: {prefix!r}")
+    return prefix
 
 
 def content_type_for(key: str) -> str:
@@ -41,8 +50,16 @@ class Storage(Protocol):
         """Remove every key given; keys that do not exist are not an error."""
         ...
 
+    async def delete_prefix(self, prefix: str) -> None:
+        """Remove every object whose key starts with `prefix` (a folder-like `a/b/`)."""
+        ...
+
     async def url(self, key: str) -> str:
         """A URL a client can fetch right away (same-origin signed path, or presigned S3 URL)."""
+        ...
+
+    async def urls(self, keys: Sequence[str]) -> list[str]:
+        """`url` for many keys at once, in order: a gallery page signs dozens."""
         ...
 
     async def check(self) -> None:

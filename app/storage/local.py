@@ -7,15 +7,16 @@ import hashlib
 import hmac
 import math
 import os
+import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from app.config import Settings
-from app.storage.base import ObjectNotFound, StorageError, check_key
+from app.storage.base import ObjectNotFound, StorageError, check_key, check_prefix
 
 # The auth secret also signs session tokens; media URLs get a key of their own derived from it, so a
 # signature made for one purpose can never be replayed for the other.
@@ -84,7 +85,20 @@ class LocalStorage:
         except OSError as exc:
             raise StorageError(f"could not delete: {exc.strerror or type(exc).__name__}") from exc
 
+    async def delete_prefix(self, prefix: str) -> None:
+        folder = self.root / check_prefix(prefix)
+        try:
+            await asyncio.to_thread(self._remove_folder, folder)
+        except OSError as exc:
+            raise StorageError(f"could not delete: {exc.strerror or type(exc).__name__}") from exc
+
     async def url(self, key: str) -> str:
+        return self._url(key)
+
+    async def urls(self, keys: Sequence[str]) -> list[str]:
+        return [self._url(key) for key in keys]
+
+    def _url(self, key: str) -> str:
         check_key(key)
         # Rounded up to a lifetime boundary so polling clients see the same URL (and the browser's cached
         # image) for a while; the extra lifetime keeps every URL valid for at least one lifetime.
@@ -125,6 +139,14 @@ class LocalStorage:
         for path in paths:
             path.unlink(missing_ok=True)
             self._prune_empty_parents(path.parent)
+
+    def _remove_folder(self, folder: Path) -> None:
+        # Never follow a link planted inside the root out of it.
+        if folder.is_symlink() or not folder.resolve().is_relative_to(self.root):
+            raise ValueError(f"unsafe storage folder: {folder}")
+        if folder.is_dir():
+            shutil.rmtree(folder)
+        self._prune_empty_parents(folder.parent)
 
     def _prune_empty_parents(self, directory: Path) -> None:
         while directory != self.root and directory.is_relative_to(self.root):

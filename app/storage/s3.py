@@ -7,7 +7,7 @@ from our settings, so they stay out of config dumps and error messages.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AsyncExitStack, contextmanager
 from typing import Any
 
@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cachetools import TTLCache
 
 from app.config import Settings
-from app.storage.base import ObjectNotFound, StorageError, check_key
+from app.storage.base import ObjectNotFound, StorageError, check_key, check_prefix
 
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
 _MISSING_BUCKET_CODES = {"NoSuchBucket", "404", "NotFound"}
@@ -142,6 +142,14 @@ class S3Storage:
                 codes = sorted({str(err.get("Code", "Unknown")) for err in errors})
                 raise StorageError(f"S3 delete failed for {len(errors)} key(s): {', '.join(codes)}")
 
+    async def delete_prefix(self, prefix: str) -> None:
+        check_prefix(prefix)
+        keys: list[str] = []
+        with _translated("list"):
+            async for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                keys.extend(item["Key"] for item in page.get("Contents", []))
+        await self.delete(keys)
+
     async def url(self, key: str) -> str:
         check_key(key)
         cached = self._urls.get(key)
@@ -153,6 +161,9 @@ class S3Storage:
             )
         self._urls[key] = url
         return url
+
+    async def urls(self, keys: Sequence[str]) -> list[str]:
+        return [await self.url(key) for key in keys]
 
     async def check(self) -> None:
         with _translated(f"check of bucket {self.bucket!r}"):

@@ -1,4 +1,4 @@
-"""Account routes (from fastapi-users) and the user's stats."""
+"""Account routes: fastapi-users' own, and deleting one's account."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ import uuid
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 from fastapi_users.authentication import AuthenticationBackend
-from sqlalchemy import func, select
 
-from app import credits
 from app.config import Settings
 from app.deps import ServicesDep, SessionDep
 from app.errors import UNAUTHORIZED_RESPONSE, EmailNotConfigured, TooManyFailedLogins, error_responses
-from app.generations.schemas import Deleted
-from app.models import Generation, GenerationStatus, User
+from app.models import User
+from app.schemas import Deleted
+from app.users import service
 from app.users.auth import AUTH_COOKIE_NAME, CurrentUser, bearer_backend, cookie_backend, fastapi_users
-from app.users.deletion import delete_account
-from app.users.schemas import UserCreate, UserRead, UserStats, UserUpdate
+from app.users.schemas import UserCreate, UserRead, UserUpdate
 
 
 def require_email(request: Request) -> None:
@@ -55,22 +53,11 @@ async def delete_me(
     """Delete your account for good: every generation with its images, your credits and their history.
 
     Your login stops working at once; a cookie session is also cleared."""
-    await delete_account(services, session, user)
+    await service.delete_account(session, services.storage, user)
     settings: Settings = request.app.state.settings
     response.delete_cookie(AUTH_COOKIE_NAME, secure=settings.cookie_secure, httponly=True,
                            samesite=settings.cookie_samesite)
     return Deleted()
-
-
-@router.get("/user/stats", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
-async def user_stats(user: CurrentUser, session: SessionDep) -> UserStats:
-    """Credits, the number of completed generations, and when the newest completed one was made."""
-    completed = (Generation.user_id == user.id) & (Generation.status == GenerationStatus.COMPLETED)
-    count, newest = (await session.execute(
-        select(func.count(Generation.id), func.max(Generation.created_at)).where(completed)
-    )).one()
-    return UserStats(credits=await credits.balance(session, user.id), total_generations=count,
-                     last_generation_date=newest)
 
 
 def cookie_auth_router(settings: Settings) -> APIRouter:

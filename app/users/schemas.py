@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from fastapi_users import schemas
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 
 class UserRead(schemas.BaseUser[uuid.UUID]):
@@ -24,11 +22,3 @@ class UserUpdate(schemas.BaseUserUpdate):
         description="Your password as it is now: required to change your email or password, so that a stolen "
         "login cannot take the account over.",
     )
-
-
-class UserStats(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-    credits: int
-    total_generations: int
-    last_generation_date: datetime | None

@@ -1,28 +1,26 @@
-"""Deleting an account for good: the person, every generation with its stored images, and the credit history."""
+"""What a person can do to their own account beyond fastapi-users' routes."""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import begin_write
-from app.models import Generation, User
-from app.services import Services
+from app.models import User
+from app.storage import Storage
+from app.storage.keys import user_prefix
+from app.users.repository import UserDatabase
 
 logger = logging.getLogger(__name__)
 
 
-async def delete_account(services: Services, session: AsyncSession, user: User) -> None:
-    generations = (await session.scalars(select(Generation).where(Generation.user_id == user.id))).all()
-    keys = [key for generation in generations for key in generation.storage_keys()]
-    # Files first, as for one generation: if storage fails the account stays and the delete can be tried again,
-    # so no image is left behind without a row that points at it.
-    await services.storage.delete(keys)
-    await begin_write(session)
-    # Generations and ledger rows go with the user (ON DELETE CASCADE). Work still running for a deleted
-    # generation finds its row gone and removes what it stored (pipeline._complete).
-    await session.execute(delete(User).where(User.id == user.id))
-    await session.commit()
-    logger.info("account %s deleted with %d generation(s)", user.id, len(generations))
+async def delete_account(session: AsyncSession, storage: Storage, user: User) -> None:
+    """The person, every generation with its stored images, and the credit history, for good.
+
+    Files first: if storage fails the account stays and the delete can be tried again, so no image is left
+    behind without an account it belongs to. Generations and ledger rows go with the user row (ON DELETE CASCADE);
+    work still running for a deleted generation finds its row gone and removes what it stored.
+    """
+    await storage.delete_prefix(user_prefix(user.id))
+    await UserDatabase(session, signup_credits=0).delete(user)
+    logger.info("account %s deleted", user.id)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from app.generations import pipeline
+from app.generations.failures import Fault
 from app.models import Generation, utcnow
 from tests.support import Api
 
@@ -47,7 +48,7 @@ async def test_recently_queued_work_is_left_to_its_queue(start_api) -> None:
     first, me, generation_id = await pending_generation_left_behind(start_api)
 
     from app.generations.recovery import recover_stalled
-    found = await recover_stalled(first.services, first.app.state.broker)
+    found = await recover_stalled(first.services)
 
     assert found == 0  # within the grace period it may still be on its way through the queue
 
@@ -106,8 +107,8 @@ async def test_a_stale_worker_cannot_finish_work_taken_over_by_another(start_api
     fresh = await pipeline.claim(first.services, generation_id)
     assert fresh is not None
 
-    assert await pipeline.fail(first.services, stale, "stale", refund=True) is False
-    assert await pipeline.fail(first.services, fresh, "fresh", refund=False) is True
+    assert await pipeline.fail(first.services, generation_id, "stale", Fault.OURS, lease=stale) is False
+    assert await pipeline.fail(first.services, generation_id, "fresh", Fault.MODEL, lease=fresh) is True
     got = (await first.client.get(f"/generations/{generation_id}", headers=me)).json()
     assert got["errorMessage"] == "fresh"
     assert await first.credits(me) == 20

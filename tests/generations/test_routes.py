@@ -220,8 +220,9 @@ class TestDelete:
     async def test_delete_removes_the_row_and_every_file(self, api: Api) -> None:
         me = await api.register()
         done = (await api.upload(me, extra_headers={"Prefer": "wait=30"})).json()["generation"]
-        generation_dir = api.settings.storage_dir / "generations" / done["id"]
-        assert len(list(generation_dir.iterdir())) == 3  # original, result, thumbnail
+        generation_dir = api.settings.storage_dir / "users" / done["userId"] / done["id"]
+        files = sorted(p.name for p in generation_dir.iterdir())
+        assert files == ["original-thumbnail.webp", "original.jpg", "result.png", "thumbnail.webp"]
 
         deleted = await api.client.delete(f"/generations/{done['id']}", headers=me)
 
@@ -288,7 +289,7 @@ async def test_on_s3_urls_are_presigned_and_delete_empties_the_bucket(start_api,
     assert moto_endpoint in done["originalImageUrl"]
     assert "X-Amz-Signature" in done["thumbnailUrl"]
     listed = await storage._client.list_objects_v2(Bucket=bucket)
-    assert len(listed.get("Contents", [])) == 3
+    assert len(listed.get("Contents", [])) == 4  # original, its thumbnail, result, its thumbnail
 
     assert (await api.client.delete(f"/generations/{done['id']}", headers=me)).status_code == 200
 

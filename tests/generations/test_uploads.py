@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from pathlib import Path
 from struct import pack
 
 import pillow_heif
@@ -115,10 +116,15 @@ async def test_hostile_file_names_never_reach_storage_keys_or_urls(api: Api, fil
     generation = accepted.json()["generation"]
     stored = sorted(p.relative_to(api.settings.storage_dir).as_posix()
                     for p in api.settings.storage_dir.rglob("*") if p.is_file())
-    assert stored == [f"generations/{generation['id']}/original.jpg"]
+    folder = f"users/{generation['userId']}/{generation['id']}"
+    assert stored == [f"{folder}/original-thumbnail.webp", f"{folder}/original.jpg"]
     assert "passwd" not in generation["originalImageUrl"]
     assert "rm" not in generation["originalImageUrl"]
     assert not any("passwd" in p.name for p in api.settings.storage_dir.parent.rglob("*"))
+
+
+def stored_folder(api: Api, generation: dict[str, str]) -> Path:
+    return api.settings.storage_dir / "users" / generation["userId"] / generation["id"]
 
 
 def _jpeg_with_gps_and_rotation() -> bytes:
@@ -141,10 +147,11 @@ async def test_stored_original_has_no_exif_or_gps_and_is_upright(api: Api) -> No
     generation = (await api.upload(me, _jpeg_with_gps_and_rotation())).json()["generation"]
 
     served = await api.client.get(generation["originalImageUrl"])
-    stored = (api.settings.storage_dir / "generations" / generation["id"] / "original.jpg").read_bytes()
-    for data in (served.content, stored):
+    preview = await api.client.get(generation["originalThumbnailUrl"])
+    stored = (stored_folder(api, generation) / "original.jpg").read_bytes()
+    for data in (served.content, stored, preview.content):
         picture = Image.open(io.BytesIO(data))
-        assert picture.size == (200, 300)  # orientation applied, then dropped
+        assert picture.size[0] / picture.size[1] == 200 / 300  # orientation applied, then dropped
         assert not picture.getexif()
         assert "exif" not in picture.info
         assert "icc_profile" not in picture.info
@@ -155,8 +162,7 @@ async def test_stored_original_has_no_exif_or_gps_and_is_upright(api: Api) -> No
 async def test_large_photos_are_downscaled_for_the_model(api: Api) -> None:
     me = await api.register()
     generation = (await api.upload(me, image_bytes("JPEG", (3000, 1500)))).json()["generation"]
-    stored = api.settings.storage_dir / "generations" / generation["id"] / "original.jpg"
-    assert Image.open(stored).size == (2048, 1024)
+    assert Image.open(stored_folder(api, generation) / "original.jpg").size == (2048, 1024)
 
 
 async def test_heic_upload_is_accepted(api: Api) -> None:

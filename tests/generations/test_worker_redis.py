@@ -1,19 +1,29 @@
-"""Generations through Redis and a separate `taskiq worker` process, as when one machine is not enough."""
+"""Generations through Redis and separate `taskiq worker` processes, as when one machine is not enough."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from app.generations.tasks import STREAM
+from app.models import Generation
+from tests.fake_openrouter import KEY, FakeOpenRouter, serving
 from tests.support import REDIS_URL, ROOT, Api
+
+StartWorker = Callable[..., subprocess.Popen[bytes]]
 
 
 def _require_redis() -> None:
@@ -25,32 +35,48 @@ def _require_redis() -> None:
 
 
 @pytest.fixture
-def worker(settings: Settings, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+async def start_worker(settings: Settings, tmp_path: Path) -> AsyncIterator[StartWorker]:
+    """Start `taskiq worker` processes on the test's database and storage; each is stopped after the test."""
     _require_redis()
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "STORAGE_DIR": str(settings.storage_dir),
-        "AUTH_SECRET": settings.auth_secret.get_secret_value(),
-        "TASK_BROKER_URL": REDIS_URL,
-        "AI_PROVIDER": "local",
-        "APP_ENV": "test",
-    }
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "taskiq", "worker", "app.worker:broker", "--workers", "1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    redis = Redis.from_url(REDIS_URL)
+    await redis.delete(STREAM)  # no message of an earlier test is delivered to this one's workers
+    await redis.aclose()
+    started: list[tuple[subprocess.Popen[bytes], object]] = []
+
+    def start(name: str = "worker", **env: str) -> subprocess.Popen[bytes]:
+        full_env = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "STORAGE_DIR": str(settings.storage_dir),
+            "AUTH_SECRET": settings.auth_secret.get_secret_value(),
+            "TASK_BROKER_URL": REDIS_URL,
+            "AI_PROVIDER": "local",
+            "APP_ENV": "test",
+            **env,
+        }
+        log = (tmp_path / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "taskiq", "worker", "app.worker:broker", "--workers", "1"],
+            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: taskiq runs the worker in a child process
+        )
+        started.append((process, log))
+        return process
+
+    yield start
+    for process, log in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        log.close()  # type: ignore[attr-defined]
 
 
-async def test_a_generation_completes_in_a_separate_worker_process(start_api, settings: Settings, worker) -> None:
+async def test_a_generation_completes_in_a_separate_worker_process(start_api, settings: Settings,
+                                                                   start_worker: StartWorker) -> None:
+    worker = start_worker()
     api: Api = await start_api(settings.model_copy(update={"task_broker_url": REDIS_URL}))
     me = await api.register()
 
@@ -66,3 +92,46 @@ async def test_a_generation_completes_in_a_separate_worker_process(start_api, se
     # The worker process did the work (it logs each generation it finishes), and is still serving.
     assert worker.poll() is None
     assert f"generation {generation['id']}: done" in log.read_text()
+
+
+async def test_the_work_of_a_killed_worker_is_delivered_again_within_seconds(
+    start_api, settings: Settings, start_worker: StartWorker
+) -> None:
+    fake = FakeOpenRouter()
+    fake.delay = 120  # the first worker hangs in the model call until it is killed
+    lease = 2
+    with serving(fake) as fake_url:
+        provider = {"AI_PROVIDER": "openrouter", "OPENROUTER_API_KEY": KEY, "OPENROUTER_BASE_URL": fake_url,
+                    "GENERATION_LEASE_SECONDS": str(lease)}
+        api: Api = await start_api(settings.model_copy(update={
+            "task_broker_url": REDIS_URL, "generation_lease_seconds": lease,
+            # The API's recovery sweep must not be what finds the work: the queue itself delivers it again.
+            "recovery_interval_seconds": 3600,
+        }))
+        me = await api.register()
+        first = start_worker("first", **provider)
+        accepted = await api.upload(me)
+        assert accepted.status_code == 202, accepted.text
+        generation_id = accepted.json()["generation"]["id"]
+        await _until(lambda: len(fake.received) == 1, 30, "the first worker never called the model")
+
+        os.killpg(first.pid, signal.SIGKILL)  # the worker and its child: no chance to hand the work back
+        first.wait(10)
+        fake.delay = 0
+        start_worker("second", **provider)
+
+        # With the recovery sweep off, only the queue's redelivery can bring the work to the second worker.
+        done = await api.wait_done(me, generation_id, timeout=60)
+
+    assert done["status"] == "completed", done
+    assert len(fake.received) == 2  # one call each: never two workers at once on it
+    async with api.services.sessionmaker() as session:
+        assert await session.scalar(select(Generation.attempts).where(Generation.id == generation_id)) == 2
+    assert await api.credits(me) == 20
+
+
+async def _until(condition: Callable[[], bool], seconds: float, failure: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        await asyncio.sleep(0.05)

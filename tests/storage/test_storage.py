@@ -14,9 +14,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app import media
 from app.config import Settings
 from app.errors import install_error_handlers
-from app.storage import LocalStorage, ObjectNotFound, Storage, StorageError, create_storage, media_router
+from app.storage import LocalStorage, ObjectNotFound, Storage, StorageError, create_storage
 from app.storage.local import derive_url_key
 from app.storage.s3 import S3Storage
 from tests.support import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, ManualClock, free_port
@@ -74,7 +75,7 @@ def local_storage(tmp_path: Path, clock: ManualClock) -> LocalStorage:
 def media_app(storage: LocalStorage) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
-    app.include_router(media_router)
+    app.include_router(media.router)
     app.state.services = SimpleNamespace(storage=storage)
     return app
 

@@ -25,14 +25,17 @@ async def test_deleting_an_account_removes_everything_it_owned(api: Api) -> None
     user_id = (await api.client.get("/users/me", headers=me)).json()["id"]
     mine = [(await api.upload(me, extra_headers=WAIT)).json()["generation"] for _ in range(2)]
     theirs = (await api.upload(other, extra_headers=WAIT)).json()["generation"]
-    media = api.settings.storage_dir / "generations"
-    assert len(list(media.iterdir())) == 3
+    media = api.settings.storage_dir / "users"
+    assert len(list(media.glob("*/gen_*"))) == 3
+    # A file no row points at (a crashed worker's, say) goes with the account too.
+    (media / user_id / "gen_1_left-behind").mkdir()
+    (media / user_id / "gen_1_left-behind" / "result.png").write_bytes(b"orphan")
 
     deleted = await api.client.delete("/users/me", headers=me)
 
     assert deleted.status_code == 200
     assert deleted.json() == {"success": True}
-    assert sorted(p.name for p in media.iterdir()) == [theirs["id"]]  # only the other person's files remain
+    assert sorted(p.name for p in media.glob("*/*")) == [theirs["id"]]  # only the other person's files remain
     for generation in mine:
         assert (await api.client.get(generation["generatedImageUrl"])).status_code == 404
     assert await rows_of(api, Generation, user_id) == 0
@@ -86,7 +89,7 @@ async def test_on_s3_the_bucket_keeps_nothing_of_the_account(start_api, moto_end
     for _ in range(2):
         assert (await api.upload(me, extra_headers=WAIT)).status_code == 201
     client = api.services.storage._client
-    assert len((await client.list_objects_v2(Bucket=bucket)).get("Contents", [])) == 6
+    assert len((await client.list_objects_v2(Bucket=bucket)).get("Contents", [])) == 8
 
     assert (await api.client.delete("/users/me", headers=me)).status_code == 200
 
