@@ -70,8 +70,9 @@ def _defer_sqlite_transactions_to_the_first_write(engine: AsyncEngine) -> None:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _begin_at_first_write(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
-        if not conn.info.get(_IN_WRITE_TRANSACTION) and _WRITE_STATEMENT.match(statement):
+    def _begin_at_first_write(conn: Any, cursor: Any, statement: str, _parameters: Any, context: Any,
+                              _executemany: bool) -> None:
+        if not conn.info.get(_IN_WRITE_TRANSACTION) and _starts_writing(statement, context):
             cursor.execute("BEGIN IMMEDIATE")
             conn.info[_IN_WRITE_TRANSACTION] = True
 
@@ -84,6 +85,15 @@ def _defer_sqlite_transactions_to_the_first_write(engine: AsyncEngine) -> None:
     def _returned_to_pool(_dbapi_connection: Any, record: Any) -> None:
         # The pool rolls back what a returned connection left open, without the events above.
         record.info.pop(_IN_WRITE_TRANSACTION, None)
+
+
+def _starts_writing(statement: str, context: Any) -> bool:
+    if _WRITE_STATEMENT.match(statement):
+        return True
+    # SELECT ... FOR UPDATE reads in order to write: SQLite's dialect drops the clause from the SQL, so it is
+    # found on the statement it was compiled from.
+    compiled_from = getattr(getattr(context, "compiled", None), "statement", None)
+    return getattr(compiled_from, "_for_update_arg", None) is not None
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -141,3 +141,35 @@ async def test_model_calls_are_bounded_by_the_concurrency_setting(start_api) -> 
 
     assert {d["status"] for d in done} == {"completed"}
     assert MeasuredProvider.most == 2
+
+
+async def test_a_live_worker_keeps_its_lease_however_slow_the_model(start_api) -> None:
+    first, _, generation_id = await pending_generation_left_behind(start_api)
+    held = await pipeline.claim(first.services, generation_id)
+    assert held is not None
+    other = await pending_generation_left_behind(start_api)
+    await set_generation(first, generation_id, lease_expires_at=utcnow() + timedelta(seconds=1))
+    await set_generation(first, other[2], attempts=1, lease_token="someone-else",
+                         lease_expires_at=utcnow() + timedelta(seconds=1))
+
+    with first.services.leases.keeping(held):
+        await first.services.leases.renew()
+
+    async with first.services.sessionmaker() as session:
+        ours = await session.scalar(select(Generation.lease_expires_at).where(Generation.id == generation_id))
+        theirs = await session.scalar(select(Generation.lease_expires_at).where(Generation.id == other[2]))
+    assert ours > utcnow() + timedelta(seconds=first.settings.generation_lease_seconds - 5)
+    assert theirs < utcnow() + timedelta(seconds=2)  # only the leases this process holds
+    assert await pipeline.claim(first.services, generation_id) is None
+
+
+async def test_a_worker_handed_work_under_a_live_lease_takes_it_when_the_lease_runs_out(start_api) -> None:
+    """How a queue's second delivery of a dead worker's message gets done: it waits out the dead lease."""
+    first, me, generation_id = await pending_generation_left_behind(start_api)
+    await set_generation(first, generation_id, attempts=1, lease_token="dead-worker",
+                         lease_expires_at=utcnow() + timedelta(seconds=1))
+
+    await pipeline.process(first.services, generation_id)
+
+    done = (await first.client.get(f"/generations/{generation_id}", headers=me)).json()
+    assert done["status"] == "completed"

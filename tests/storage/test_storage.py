@@ -140,6 +140,43 @@ async def test_delete_of_nothing_is_a_no_op(backend: Backend) -> None:
     await backend.storage.delete([])
 
 
+async def test_delete_prefix_removes_everything_under_it_and_nothing_else(backend: Backend) -> None:
+    for key in ("users/a/g1/original.jpg", "users/a/g1/result.png", "users/a/g2/original.jpg",
+                "users/ab/g3/original.jpg", "users/b/g4/original.jpg"):
+        await backend.storage.put(key, JPEG, "image/jpeg")
+
+    await backend.storage.delete_prefix("users/a/")
+    await backend.storage.delete_prefix("users/nobody/")  # nothing there: not an error
+
+    for gone in ("users/a/g1/original.jpg", "users/a/g1/result.png", "users/a/g2/original.jpg"):
+        with pytest.raises(ObjectNotFound):
+            await backend.storage.get(gone)
+    # A sibling whose name merely starts the same is another folder.
+    assert await backend.storage.get("users/ab/g3/original.jpg") == JPEG
+    assert await backend.storage.get("users/b/g4/original.jpg") == JPEG
+
+
+@pytest.mark.parametrize("prefix", ["users/a", "", "/", "users/../", "../users/", "users//a/", "users/a b/"])
+async def test_unsafe_prefixes_are_refused(backend: Backend, prefix: str) -> None:
+    await backend.storage.put("users/a/g1/original.jpg", JPEG, "image/jpeg")
+
+    with pytest.raises(ValueError, match="unsafe storage prefix"):
+        await backend.storage.delete_prefix(prefix)
+
+    assert await backend.storage.get("users/a/g1/original.jpg") == JPEG
+
+
+async def test_urls_signs_many_keys_in_their_order(backend: Backend) -> None:
+    keys = ["u1/g1/result.png", "u1/g1/original.jpg"]
+    await backend.storage.put(keys[0], PNG, "image/png")
+    await backend.storage.put(keys[1], JPEG, "image/jpeg")
+
+    urls = await backend.storage.urls(keys)
+
+    assert urls == [await backend.storage.url(key) for key in keys]
+    assert [(await backend.fetch(url)).content for url in urls] == [PNG, JPEG]
+
+
 async def test_url_serves_the_bytes_with_their_content_type(backend: Backend) -> None:
     await backend.storage.put("u1/g1/result.png", PNG, "image/png")
     await backend.storage.put("u1/g1/original.jpg", JPEG, "image/jpeg")
