@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test spa migrate lint test-backend test-frontend test-e2e services chromium worker
+.PHONY: run test install install-test spa migrate lint test-backend test-frontend test-e2e services chromium worker bench bench-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ worker: install
 test: lint test-backend test-frontend test-e2e
 
 lint: install-test
-	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/mypy
 
 test-backend: install-test services
@@ -72,3 +72,14 @@ chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "Chromium is missing and could not be installed." >&2; exit 1; }
+
+## Performance figures, each beside a bare reference measured in the same run (a report: exits 0 when targets fail)
+bench: install-test services
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	@command -v wrk >/dev/null || { echo "wrk is missing and could not be installed." >&2; exit 1; }
+	$(BIN)/python -m bench
+
+## The durability run: mixed traffic for LOAD_SECONDS (default 600), then checks that nothing was lost (pass/fail)
+bench-load: install-test services
+	$(BIN)/python -m bench.load
