@@ -20,6 +20,8 @@ class ClientConfig(CamelModel):
     max_image_side: int = Field(description="Photos are scaled down to this long side for the model, in pixels: "
                                 "a client may resize before uploading")
     generations_per_minute: int = Field(description="Generations one account may start in a minute")
+    thumbnail_size: int = Field(description="Long side of the thumbnails (thumbnailUrl, originalThumbnailUrl), in "
+                                "pixels: the width to give them in a srcset")
 
 
 @router.get("/config")
@@ -30,4 +32,5 @@ async def client_config(request: Request) -> ClientConfig:
         generation_cost=settings.generation_cost, signup_credits=settings.signup_credits,
         max_upload_bytes=settings.max_upload_bytes, accepted_types=list(ACCEPTED_CONTENT_TYPES),
         max_image_side=settings.model_image_max_side, generations_per_minute=settings.rate_limit_per_minute,
+        thumbnail_size=settings.thumbnail_size,
     )

@@ -17,7 +17,7 @@ const apiProxy: ProxyOptions = {
   },
 };
 
-const API_PREFIXES = ["/auth", "/users", "/generations", "/user", "/styles", "/media", "/health"];
+const API_PREFIXES = ["/auth", "/users", "/generations", "/user", "/styles", "/config", "/media", "/health"];
 
 export default defineConfig({
   plugins: [react()],

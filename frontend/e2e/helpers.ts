@@ -70,27 +70,37 @@ export async function registerThroughUi(page: Page, email = uniqueEmail("hero"))
   return email;
 }
 
-/** Signs a context in without the UI, for tests about something else. Cookie writes need an Origin. */
-export async function registerThroughApi(context: BrowserContext, email = uniqueEmail("api")): Promise<string> {
-  const origin = baseURL();
+/**
+ * Signs a context in without the UI, for tests about something else. Cookie writes need an Origin: the shared
+ * backend's, unless the context talks to another (`origin`).
+ */
+export async function registerThroughApi(
+  context: BrowserContext,
+  email = uniqueEmail("api"),
+  origin = baseURL(),
+): Promise<string> {
   const register = await context.request.post("/auth/register", { data: { email, password: PASSWORD } });
   expect(register.status()).toBe(201);
+  await logInThroughApi(context, email, origin);
+  return email;
+}
+
+export async function logInThroughApi(context: BrowserContext, email: string, origin = baseURL()): Promise<void> {
   const login = await context.request.post("/auth/cookie/login", {
     form: { username: email, password: PASSWORD },
     headers: { Origin: origin },
   });
   expect(login.status()).toBe(204);
-  return email;
 }
 
 export async function generateThroughApi(
   context: BrowserContext,
   image: { name: string; mimeType: string; buffer: Buffer },
-  { wait = 0 }: { wait?: number } = {},
+  { wait = 0, origin = baseURL(), style = "superhero" }: { wait?: number; origin?: string; style?: string } = {},
 ) {
   const response = await context.request.post("/generations", {
-    multipart: { image, style: "superhero" },
-    headers: { Origin: baseURL(), ...(wait ? { Prefer: `wait=${wait}` } : {}) },
+    multipart: { image, style },
+    headers: { Origin: origin, ...(wait ? { Prefer: `wait=${wait}` } : {}) },
   });
   return { status: response.status(), body: (await response.json()) as Record<string, unknown> };
 }

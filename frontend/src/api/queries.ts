@@ -1,5 +1,6 @@
 import {
   keepPreviousData,
+  queryOptions,
   useInfiniteQuery,
   useMutation,
   useQuery,
@@ -8,9 +9,10 @@ import {
 } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import { ApiError } from "./errors";
-import type { Generation, GenerationPage, GenerationStatus } from "./types";
+import type { ClientConfig, Generation, GenerationPage, GenerationStatus } from "./types";
 
 export const queryKeys = {
+  config: ["config"] as const,
   me: ["me"] as const,
   stats: ["stats"] as const,
   styles: ["styles"] as const,
@@ -22,6 +24,22 @@ export const queryKeys = {
 
 export const POLL_INTERVAL_MS = 1500;
 export const GALLERY_PAGE_SIZE = 24;
+
+/**
+ * The product's prices and limits as the API states them (`GET /config`), fetched once per session.
+ * Everything the app says about credits, costs and upload limits comes from here; while it loads (or if it
+ * can't be loaded) the app leaves the numbers out rather than guess them.
+ */
+export const clientConfigQuery = queryOptions({
+  queryKey: queryKeys.config,
+  queryFn: ({ signal }): Promise<ClientConfig> => unwrap(api.GET("/config", { signal })),
+  staleTime: Number.POSITIVE_INFINITY,
+  gcTime: Number.POSITIVE_INFINITY,
+});
+
+export function useClientConfig() {
+  return useQuery(clientConfigQuery);
+}
 
 export function useStats() {
   return useQuery({

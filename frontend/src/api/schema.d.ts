@@ -147,26 +147,6 @@ export interface paths {
         patch: operations["users-users:patch_current_user"];
         trace?: never;
     };
-    "/user/stats": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * User Stats
-         * @description Credits, the number of completed generations, and when the newest completed one was made.
-         */
-        get: operations["users-user_stats"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/auth/cookie/login": {
         parameters: {
             query?: never;
@@ -241,9 +221,29 @@ export interface paths {
         post?: never;
         /**
          * Delete Generation
-         * @description Delete the generation and every stored file of it (original, result, thumbnail).
+         * @description Delete the generation and every stored file of it (original, result, thumbnails).
          */
         delete: operations["generations-delete_generation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Stats
+         * @description Credits, the number of completed generations, and when the newest completed one was made.
+         */
+        get: operations["generations-user_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -278,6 +278,26 @@ export interface paths {
         };
         /** Health */
         get: operations["health-health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Client Config
+         * @description The product's prices and limits, for clients. No login needed.
+         */
+        get: operations["config-client_config"];
         put?: never;
         post?: never;
         delete?: never;
@@ -338,6 +358,44 @@ export interface components {
              * @default superhero
              */
             style?: string;
+        };
+        /** ClientConfig */
+        ClientConfig: {
+            /**
+             * Generationcost
+             * @description Credits one generation takes
+             */
+            generationCost: number;
+            /**
+             * Signupcredits
+             * @description Credits a new account starts with
+             */
+            signupCredits: number;
+            /**
+             * Maxuploadbytes
+             * @description The largest upload accepted, in bytes
+             */
+            maxUploadBytes: number;
+            /**
+             * Acceptedtypes
+             * @description Media types of the photos accepted
+             */
+            acceptedTypes: string[];
+            /**
+             * Maximageside
+             * @description Photos are scaled down to this long side for the model, in pixels: a client may resize before uploading
+             */
+            maxImageSide: number;
+            /**
+             * Generationsperminute
+             * @description Generations one account may start in a minute
+             */
+            generationsPerMinute: number;
+            /**
+             * Thumbnailsize
+             * @description Long side of the thumbnails (thumbnailUrl, originalThumbnailUrl), in pixels: the width to give them in a srcset
+             */
+            thumbnailSize: number;
         };
         /** Deleted */
         Deleted: {
@@ -416,9 +474,17 @@ export interface components {
             status: "pending" | "completed" | "failed";
             /** Originalimageurl */
             originalImageUrl: string;
+            /**
+             * Originalthumbnailurl
+             * @description A small WebP of the uploaded photo, for galleries (null for generations made before it existed)
+             */
+            originalThumbnailUrl: string | null;
             /** Generatedimageurl */
             generatedImageUrl: string | null;
-            /** Thumbnailurl */
+            /**
+             * Thumbnailurl
+             * @description A small WebP of the result, for galleries
+             */
             thumbnailUrl: string | null;
             /** Creditsused */
             creditsUsed: number;
@@ -1046,44 +1112,6 @@ export interface operations {
             };
         };
     };
-    "users-user_stats": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserStats"];
-                };
-            };
-            /** @description UNAUTHORIZED: missing or invalid credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description VALIDATION_ERROR: bad query or form values */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     "auth-auth:cookie.login": {
         parameters: {
             query?: never;
@@ -1444,6 +1472,44 @@ export interface operations {
             };
         };
     };
+    "generations-user_stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserStats"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     "styles-list_styles": {
         parameters: {
             query?: never;
@@ -1506,6 +1572,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "config-client_config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientConfig"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };

@@ -11,3 +11,4 @@ export type GenerationAccepted = JsonOf<paths["/generations"]["post"]["responses
 export type UserStats = JsonOf<paths["/user/stats"]["get"]["responses"][200]>;
 export type Style = JsonOf<paths["/styles"]["get"]["responses"][200]>["styles"][number];
 export type User = JsonOf<paths["/users/me"]["get"]["responses"][200]>;
+export type ClientConfig = JsonOf<paths["/config"]["get"]["responses"][200]>;

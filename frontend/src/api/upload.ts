@@ -23,7 +23,7 @@ function parseJson(text: string): unknown {
 
 /**
  * POST /generations. XMLHttpRequest rather than fetch because only XHR reports upload progress,
- * and a 10 MB portrait on a phone connection takes long enough to need a progress bar.
+ * and a portrait of several megabytes on a phone connection takes long enough to need a progress bar.
  */
 export function createGeneration(input: CreateGenerationInput): Promise<GenerationAccepted> {
   return new Promise((resolve, reject) => {

@@ -1,10 +1,12 @@
 import { useId, useState } from "react";
+import type { ResponsiveSource } from "../lib/images";
 import styles from "./BeforeAfter.module.css";
-import { mediaSrc } from "../api/client";
 
 interface Props {
-  beforeSrc: string;
-  afterSrc: string;
+  before: ResponsiveSource;
+  after: ResponsiveSource;
+  /** How wide the comparison is drawn (the `sizes` attribute), so a small viewport fetches the thumbnails. */
+  sizes: string;
   beforeAlt?: string;
   afterAlt?: string;
 }
@@ -14,8 +16,9 @@ interface Props {
  * so it works with a keyboard and a screen reader as well as with a finger.
  */
 export function BeforeAfter({
-  beforeSrc,
-  afterSrc,
+  before,
+  after,
+  sizes,
   beforeAlt = "Original portrait",
   afterAlt = "Superhero portrait",
 }: Props) {
@@ -23,8 +26,24 @@ export function BeforeAfter({
   const id = useId();
   return (
     <div className={styles.compare} style={{ ["--position" as string]: `${position}%` }}>
-      <img className={styles.after} src={mediaSrc(afterSrc)} alt={afterAlt} draggable={false} />
-      <img className={styles.before} src={mediaSrc(beforeSrc)} alt={beforeAlt} draggable={false} />
+      <img
+        className={styles.after}
+        src={after.src}
+        srcSet={after.srcSet}
+        sizes={after.srcSet ? sizes : undefined}
+        alt={afterAlt}
+        decoding="async"
+        draggable={false}
+      />
+      <img
+        className={styles.before}
+        src={before.src}
+        srcSet={before.srcSet}
+        sizes={before.srcSet ? sizes : undefined}
+        alt={beforeAlt}
+        decoding="async"
+        draggable={false}
+      />
       <span className={`${styles.tag} ${styles.tagBefore}`} aria-hidden>
         Before
       </span>

@@ -2,15 +2,26 @@ import { fireEvent, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { describe, expect, it, vi } from "vitest";
-import { MAX_UPLOAD_BYTES } from "../lib/uploadRules";
+import type { UploadLimits } from "../lib/uploadRules";
 import { imageFile } from "../test/renderApp";
+import { clientConfig } from "../test/server";
 import { UploadDropzone } from "./UploadDropzone";
 
-function Harness({ onChange }: { onChange: (file: File | null) => void }) {
+const MB = 1024 * 1024;
+
+function Harness({
+  onChange,
+  limits = clientConfig,
+}: {
+  onChange: (file: File | null) => void;
+  /** null: the limits aren't known (yet). */
+  limits?: UploadLimits | null;
+}) {
   const [file, setFile] = useState<File | null>(null);
   return (
     <UploadDropzone
       file={file}
+      limits={limits ?? undefined}
       onFileChange={(next) => {
         setFile(next);
         onChange(next);
@@ -45,15 +56,45 @@ describe("UploadDropzone", () => {
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
-  it("refuses a file over 10 MB before anything is sent, and says why", async () => {
+  it("refuses a file over the API's limit before anything is sent, and says why", async () => {
     const onChange = vi.fn();
-    render(<Harness onChange={onChange} />);
-    await setup().upload(
-      screen.getByLabelText("Portrait photo"),
-      imageFile("huge.png", "image/png", MAX_UPLOAD_BYTES + 1),
-    );
+    render(<Harness onChange={onChange} limits={{ ...clientConfig, maxUploadBytes: 3 * MB }} />);
+    await setup().upload(screen.getByLabelText("Portrait photo"), imageFile("huge.png", "image/png", 4 * MB));
     expect(onChange).not.toHaveBeenCalled();
-    expect(screen.getByRole("alert")).toHaveTextContent("the limit is 10 MB");
+    expect(screen.getByRole("alert")).toHaveTextContent("This photo is 4 MB; the limit is 3 MB.");
+  });
+
+  it("describes the API's formats and limit, and offers them to the file picker", () => {
+    render(
+      <Harness onChange={vi.fn()} limits={{ ...clientConfig, acceptedTypes: ["image/png"], maxUploadBytes: 2 * MB }} />,
+    );
+    const input = screen.getByLabelText("Portrait photo");
+    expect(input).toHaveAccessibleDescription("PNG, up to 2 MB. A clear, front-facing photo works best.");
+    expect(input).toHaveAttribute("accept", "image/png,.png");
+  });
+
+  it("takes any photo while the limits are unknown, without naming formats or sizes", async () => {
+    const onChange = vi.fn();
+    render(<Harness onChange={onChange} limits={null} />);
+    const input = screen.getByLabelText("Portrait photo");
+    expect(input).toHaveAccessibleDescription("A clear, front-facing photo works best.");
+    expect(input).not.toHaveAttribute("accept");
+    const photo = imageFile("big.jpg", "image/jpeg", 3 * MB);
+    await setup().upload(input, photo);
+    expect(onChange).toHaveBeenCalledWith(photo);
+  });
+
+  it("checks a photo chosen before the limits arrived as soon as they do", async () => {
+    const onChange = vi.fn();
+    const view = render(<Harness onChange={onChange} limits={null} />);
+    const photo = imageFile("big.jpg", "image/jpeg", 3 * MB);
+    await setup().upload(screen.getByLabelText("Portrait photo"), photo);
+    expect(onChange).toHaveBeenLastCalledWith(photo);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+
+    view.rerender(<Harness onChange={onChange} limits={{ ...clientConfig, maxUploadBytes: 1 * MB }} />);
+    expect(screen.getByRole("alert")).toHaveTextContent("This photo is 3 MB; the limit is 1 MB.");
+    expect(screen.getByLabelText("Portrait photo")).toHaveAttribute("aria-invalid", "true");
   });
 
   it("refuses a GIF dropped onto it", () => {

@@ -1,12 +1,17 @@
 import { ImagePlus, RefreshCw, Upload, X } from "lucide-react";
 import { useEffect, useId, useMemo, useRef, useState, type DragEvent } from "react";
-import { ACCEPT_ATTRIBUTE, checkUpload, formatBytes, UPLOAD_HINT } from "../lib/uploadRules";
+import { acceptAttribute, checkUpload, formatBytes, uploadHint, type UploadLimits } from "../lib/uploadRules";
 import styles from "./UploadDropzone.module.css";
 
 interface Props {
   file: File | null;
   onFileChange: (file: File | null) => void;
   disabled?: boolean;
+  /**
+   * The API's limits (from `GET /config`). Without them (still loading, or unavailable) any file is taken and
+   * the API's own checks decide.
+   */
+  limits?: UploadLimits | undefined;
 }
 
 function firstImageFrom(items: DataTransferItemList | null | undefined): File | null {
@@ -34,7 +39,7 @@ function Preview({ file, url }: { file: File; url: string }) {
 }
 
 /** Pick a portrait by click, keyboard, drag and drop or paste, checked against the API's limits at once. */
-export function UploadDropzone({ file, onFileChange, disabled = false }: Props) {
+export function UploadDropzone({ file, onFileChange, disabled = false, limits }: Props) {
   const inputRef = useRef<HTMLInputElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -49,7 +54,7 @@ export function UploadDropzone({ file, onFileChange, disabled = false }: Props) 
 
   const accept = (candidate: File | null) => {
     if (!candidate || disabled) return;
-    const check = checkUpload(candidate);
+    const check = checkUpload(candidate, limits);
     if (!check.ok) {
       setError(check.message);
       return;
@@ -57,6 +62,11 @@ export function UploadDropzone({ file, onFileChange, disabled = false }: Props) 
     setError(null);
     onFileChange(candidate);
   };
+
+  // A photo chosen before the limits arrived is checked as soon as they do (its owner checks it too, see
+  // DashboardPage): it stays on show, with what is wrong with it.
+  const current = file ? checkUpload(file, limits) : null;
+  const shownError = error ?? (current && !current.ok ? current.message : null);
 
   // Paste works anywhere on the page, not only when the drop area has focus.
   useEffect(() => {
@@ -89,7 +99,7 @@ export function UploadDropzone({ file, onFileChange, disabled = false }: Props) 
     onFileChange(null);
   };
 
-  const describedBy = [hintId, error ? errorId : null].filter(Boolean).join(" ");
+  const describedBy = [hintId, shownError ? errorId : null].filter(Boolean).join(" ");
 
   return (
     <div className={styles.wrapper}>
@@ -107,10 +117,10 @@ export function UploadDropzone({ file, onFileChange, disabled = false }: Props) 
           className={styles.input}
           type="file"
           tabIndex={-1}
-          accept={ACCEPT_ATTRIBUTE}
+          accept={limits ? acceptAttribute(limits) : undefined}
           aria-label="Portrait photo"
           aria-describedby={describedBy}
-          aria-invalid={error ? true : undefined}
+          aria-invalid={shownError ? true : undefined}
           disabled={disabled}
           onChange={(event) => {
             accept(event.target.files?.[0] ?? null);
@@ -148,12 +158,12 @@ export function UploadDropzone({ file, onFileChange, disabled = false }: Props) 
           )}
         </div>
         <p id={hintId} className={styles.hint}>
-          {UPLOAD_HINT}. A clear, front-facing photo works best.
+          {limits && `${uploadHint(limits)}. `}A clear, front-facing photo works best.
         </p>
       </div>
-      {error && (
+      {shownError && (
         <p id={errorId} className={styles.error} role="alert">
-          {error}
+          {shownError}
         </p>
       )}
     </div>

@@ -22,3 +22,22 @@ export function styleName(styleId: string, styles: { id: string; name: string }[
 export function countOf(count: number, singular: string, plural = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : plural}`;
 }
+
+const WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
+
+/** "three" for 3, as copy spells small numbers; digits from 13 on. */
+export function numberWord(count: number): string {
+  return Number.isInteger(count) && count >= 0 && count < WORDS.length
+    ? (WORDS[count] ?? String(count))
+    : String(count);
+}
+
+/** "three transformations", "one transformation": countOf, with small numbers spelt out. */
+export function countInWords(count: number, singular: string, plural = `${singular}s`): string {
+  return `${numberWord(count)} ${count === 1 ? singular : plural}`;
+}
+
+/** How many transformations `credits` pay for, at `generationCost` credits each. */
+export function transformationsFor(credits: number, generationCost: number): number {
+  return generationCost > 0 ? Math.floor(credits / generationCost) : 0;
+}

@@ -1,12 +1,13 @@
 import { toast } from "sonner";
 
-export const GENERATION_COST = 10;
-
 /** The toasts the product speaks in; one place so the wording stays the same on every path. */
-export function notifyInsufficientCredits(goToPricing: () => void) {
+export function notifyInsufficientCredits(goToPricing: () => void, generationCost: number | undefined) {
   toast.error("Insufficient credits", {
     id: "insufficient-credits",
-    description: `You need ${GENERATION_COST} credits. Upgrade your plan to continue.`,
+    description:
+      generationCost === undefined
+        ? "You don't have enough credits for a transformation. Upgrade your plan to continue."
+        : `You need ${generationCost} credits. Upgrade your plan to continue.`,
     action: { label: "View Plans", onClick: goToPricing },
   });
 }

@@ -1,19 +1,32 @@
 import { screen, waitFor, within } from "@testing-library/react";
-import { http, HttpResponse } from "msw";
+import { delay, http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { MAX_UPLOAD_BYTES } from "../lib/uploadRules";
+import { formatBytes } from "../lib/uploadRules";
 import { imageFile, renderApp } from "../test/renderApp";
-import { completed, errorBody, makeGeneration, server, signedInHandlers, stats, url } from "../test/server";
+import {
+  clientConfig,
+  completed,
+  configHandler,
+  errorBody,
+  makeGeneration,
+  server,
+  signedInHandlers,
+  stats,
+  url,
+} from "../test/server";
 
-const GENERATE = { name: "Generate Superhero Avatar (10 credits)" };
+const MB = 1024 * 1024;
+const generateButtonNamed = (cost: number) => ({ name: `Generate Superhero Avatar (${cost} credits)` });
+const GENERATE = generateButtonNamed(clientConfig.generationCost);
 
-async function openDashboard({ credits = 30 } = {}) {
+async function openDashboard({ credits = 30, cost = clientConfig.generationCost } = {}) {
   server.use(...signedInHandlers({ credits }));
   const app = renderApp("/dashboard");
   await screen.findByRole("heading", { name: "Dashboard" });
   await waitFor(() =>
     expect(within(screen.getByTestId("credits-card")).getByText(String(credits))).toBeInTheDocument(),
   );
+  await screen.findByRole("button", generateButtonNamed(cost));
   return app;
 }
 
@@ -35,7 +48,7 @@ describe("the generate button", () => {
     expect(screen.getByRole("button", GENERATE)).toBeEnabled();
   });
 
-  it("stays disabled below 10 credits, with a way to get more", async () => {
+  it("stays disabled below the cost of a generation, with a way to get more", async () => {
     const app = await openDashboard({ credits: 5 });
     await choosePhoto(app);
     expect(screen.getByRole("button", GENERATE)).toBeDisabled();
@@ -47,9 +60,9 @@ describe("the generate button", () => {
     const app = await openDashboard();
     await app.user.upload(
       screen.getByLabelText("Portrait photo"),
-      imageFile("huge.jpg", "image/jpeg", MAX_UPLOAD_BYTES + 1),
+      imageFile("huge.jpg", "image/jpeg", clientConfig.maxUploadBytes + 1),
     );
-    expect(screen.getByRole("alert")).toHaveTextContent("the limit is 10 MB");
+    expect(screen.getByRole("alert")).toHaveTextContent(`the limit of ${formatBytes(clientConfig.maxUploadBytes)}`);
     expect(screen.getByRole("button", GENERATE)).toBeDisabled();
   });
 });
@@ -105,7 +118,7 @@ describe("generating", () => {
 
     const title = await toast("Insufficient credits");
     const item = title.closest("[data-sonner-toast]") as HTMLElement;
-    expect(item).toHaveTextContent("You need 10 credits. Upgrade your plan to continue.");
+    expect(item).toHaveTextContent(`You need ${clientConfig.generationCost} credits. Upgrade your plan to continue.`);
     await app.user.click(within(item).getByRole("button", { name: "View Plans" }));
     expect(await screen.findByRole("heading", { name: "Plans & pricing" })).toBeInTheDocument();
     expect(app.router.state.location.pathname).toBe("/pricing");
@@ -144,5 +157,118 @@ describe("generating", () => {
     await app.user.click(screen.getByRole("button", GENERATE));
     const title = await toast("Generation Failed");
     expect(title.closest("[data-sonner-toast]")).toHaveTextContent("Unsupported image format.");
+  });
+});
+
+describe("prices and limits", () => {
+  it("come from the API: the cost of a generation and the upload limit it states", async () => {
+    server.use(configHandler({ generationCost: 7, maxUploadBytes: 1 * MB }));
+    const app = await openDashboard({ credits: 30, cost: 7 });
+    expect(screen.getByRole("button", { name: "Generate Superhero Avatar (7 credits)" })).toBeDisabled();
+    expect(screen.getByLabelText("Portrait photo")).toHaveAccessibleDescription(/, up to 1 MB\./);
+
+    await app.user.upload(screen.getByLabelText("Portrait photo"), imageFile("big.jpg", "image/jpeg", 2 * MB));
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      "This photo is 2 MB; the limit is 1 MB. Choose a smaller photo.",
+    );
+    expect(screen.getByRole("button", { name: "Generate Superhero Avatar (7 credits)" })).toBeDisabled();
+
+    await choosePhoto(app, imageFile("small.jpg", "image/jpeg", MB / 2));
+    expect(screen.getByRole("button", { name: "Generate Superhero Avatar (7 credits)" })).toBeEnabled();
+    expect(screen.getByText("Each transformation uses 7 credits.")).toBeInTheDocument();
+  });
+
+  it("let a balance below the API's cost wait for more credits", async () => {
+    server.use(configHandler({ generationCost: 7 }));
+    const app = await openDashboard({ credits: 6, cost: 7 });
+    await choosePhoto(app);
+    expect(screen.getByRole("button", { name: "Generate Superhero Avatar (7 credits)" })).toBeDisabled();
+    expect(screen.getByText(/You need 7 credits for a transformation\./)).toBeInTheDocument();
+  });
+
+  it("are left out, not guessed, while the API's settings load", async () => {
+    server.use(
+      ...signedInHandlers(),
+      http.get(url("/config"), async () => {
+        await delay("infinite");
+        return HttpResponse.json(clientConfig);
+      }),
+    );
+    const app = renderApp("/dashboard");
+    await waitFor(() => expect(within(screen.getByTestId("credits-card")).getByText("30")).toBeInTheDocument());
+    expect(screen.getByRole("button", { name: "Generate Superhero Avatar" })).toBeInTheDocument();
+    expect(screen.getByLabelText("Portrait photo")).toHaveAccessibleDescription(
+      "A clear, front-facing photo works best.",
+    );
+    await choosePhoto(app);
+    expect(screen.getByText("Ready when you are.")).toBeInTheDocument();
+    expect(screen.queryByText(/\d+ credits/)).not.toBeInTheDocument();
+  });
+
+  it("apply to a photo chosen before they arrived", async () => {
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    server.use(
+      ...signedInHandlers(),
+      http.get(url("/config"), async () => {
+        await answered;
+        return HttpResponse.json({ ...clientConfig, maxUploadBytes: 1 * MB });
+      }),
+    );
+    const app = renderApp("/dashboard");
+    await waitFor(() => expect(within(screen.getByTestId("credits-card")).getByText("30")).toBeInTheDocument());
+    await choosePhoto(app, imageFile("big.jpg", "image/jpeg", 2 * MB));
+    expect(screen.getByRole("button", { name: "Generate Superhero Avatar" })).toBeEnabled();
+
+    answer();
+    expect(await screen.findByRole("alert")).toHaveTextContent("This photo is 2 MB; the limit is 1 MB.");
+    expect(screen.getByRole("button", GENERATE)).toBeDisabled();
+  });
+
+  it("don't stop an upload when the API's settings can't be loaded: the API checks it anyway", async () => {
+    const pending = makeGeneration({ id: "gen_no_config" });
+    let uploaded = false;
+    server.use(
+      ...signedInHandlers(),
+      http.get(url("/config"), () => HttpResponse.json(errorBody("Boom", "INTERNAL_ERROR"), { status: 500 })),
+      http.post(url("/generations"), () => {
+        uploaded = true;
+        return HttpResponse.json({ success: true, generation: pending, remainingCredits: 20 }, { status: 202 });
+      }),
+      http.get(url(`/generations/${pending.id}`), () => HttpResponse.json(completed(pending))),
+    );
+    const app = renderApp("/dashboard");
+    await waitFor(() => expect(within(screen.getByTestId("credits-card")).getByText("30")).toBeInTheDocument());
+    await choosePhoto(app, imageFile("large.jpg", "image/jpeg", 12 * MB));
+    await app.user.click(await screen.findByRole("button", { name: "Generate Superhero Avatar" }));
+    await toast("Superhero transformation complete!");
+    expect(uploaded).toBe(true);
+  });
+});
+
+describe("recent transformations", () => {
+  it("show thumbnails of both the uploaded photo and the result, or the full images where there are none", async () => {
+    const done = completed(makeGeneration({ id: "gen_recent" }));
+    const old = { ...completed(makeGeneration({ id: "gen_old" })), thumbnailUrl: null, originalThumbnailUrl: null };
+    server.use(
+      http.get(url("/generations"), () => HttpResponse.json({ generations: [done, old], count: 2, nextCursor: null })),
+      ...signedInHandlers(),
+    );
+    renderApp("/dashboard");
+    const strip = await screen.findByRole("region", { name: "Recent Transformations" });
+    await waitFor(() => expect(within(strip).getAllByRole("img")).toHaveLength(4));
+    const sources = within(strip)
+      .getAllByRole("img")
+      .map((image) => image.getAttribute("src"));
+    expect(sources).toEqual([
+      done.originalThumbnailUrl,
+      done.thumbnailUrl,
+      old.originalImageUrl,
+      old.generatedImageUrl,
+    ]);
+    for (const image of within(strip).getAllByRole("img")) {
+      expect(image).toHaveAttribute("loading", "lazy");
+      expect(image).toHaveAttribute("decoding", "async");
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { ArrowRight, CalendarClock, Coins, Images, Zap } from "lucide-react";
 import { useCallback, useState } from "react";
 import { Link, useNavigate } from "react-router";
-import { useStats, useStyles } from "../api/queries";
+import { useClientConfig, useStats, useStyles } from "../api/queries";
 import { useMe } from "../auth/useAuth";
 import { GenerationProgress } from "../components/GenerationProgress";
 import { StatsCard } from "../components/StatsCard";
@@ -11,7 +11,7 @@ import { GenerationResult } from "../features/generate/GenerationResult";
 import { RecentTransformations } from "../features/generate/RecentTransformations";
 import { useGenerateAvatar } from "../features/generate/useGenerateAvatar";
 import { formatDate } from "../lib/format";
-import { GENERATION_COST } from "../lib/notify";
+import { checkUpload } from "../lib/uploadRules";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import styles from "./DashboardPage.module.css";
 
@@ -22,6 +22,8 @@ export function DashboardPage() {
   const navigate = useNavigate();
   const me = useMe();
   const stats = useStats();
+  const config = useClientConfig();
+  const generationCost = config.data?.generationCost;
   const stylesQuery = useStyles();
   const [chosenFile, setFile] = useState<File | null>(null);
   const [style, setStyle] = useState(DEFAULT_STYLE);
@@ -31,8 +33,10 @@ export function DashboardPage() {
   const file = phase.kind === "completed" ? null : chosenFile;
 
   const credits = stats.data?.credits;
-  const lowOnCredits = credits !== undefined && credits < GENERATION_COST;
-  const canGenerate = file !== null && credits !== undefined && !lowOnCredits && !busy;
+  const lowOnCredits = credits !== undefined && generationCost !== undefined && credits < generationCost;
+  // The dropzone checks a photo as it is chosen; one chosen before the API's limits arrived is checked here too.
+  const fileUsable = file !== null && checkUpload(file, config.data).ok;
+  const canGenerate = fileUsable && credits !== undefined && !lowOnCredits && !busy;
 
   const generate = async () => {
     if (!file || credits === undefined) return;
@@ -117,7 +121,7 @@ export function DashboardPage() {
         </div>
         <div className={styles.forgeGrid}>
           <div className={styles.forgeUpload}>
-            <UploadDropzone file={file} onFileChange={onFileChange} disabled={busy} />
+            <UploadDropzone file={file} onFileChange={onFileChange} disabled={busy} limits={config.data} />
           </div>
           <div className={styles.forgeControls}>
             <StylePicker
@@ -136,19 +140,21 @@ export function DashboardPage() {
               onClick={() => void generate()}
             >
               <Zap aria-hidden size={22} />
-              Generate Superhero Avatar ({GENERATION_COST} credits)
+              Generate Superhero Avatar{generationCost !== undefined && ` (${generationCost} credits)`}
             </button>
             <p id="generate-help" className={styles.help}>
               {lowOnCredits ? (
                 <>
-                  You need {GENERATION_COST} credits for a transformation. <Link to="/pricing">View plans</Link>
+                  You need {generationCost} credits for a transformation. <Link to="/pricing">View plans</Link>
                 </>
               ) : file === null ? (
                 "Choose a portrait to start."
               ) : busy ? (
                 "Hang tight: your transformation is under way."
+              ) : generationCost !== undefined ? (
+                `Each transformation uses ${generationCost} credits.`
               ) : (
-                `Each transformation uses ${GENERATION_COST} credits.`
+                "Ready when you are."
               )}
             </p>
             {(phase.kind === "uploading" || phase.kind === "generating") && (

@@ -76,7 +76,7 @@ describe("the gallery", () => {
     );
     const app = renderApp("/gallery/gen_1");
     const dialog = await screen.findByRole("dialog", { name: "Epic Superhero transformation" });
-    expect(within(dialog).getByRole("link", { name: "Download" })).toHaveAttribute("download", "aivenger-gen_1.png");
+    expect(within(dialog).getByRole("link", { name: "Download" })).toHaveAttribute("download", "aivenger-gen_1.jpg");
     expect(within(dialog).getByRole("slider", { name: /Before and after comparison/ })).toBeInTheDocument();
 
     await app.user.click(within(dialog).getByRole("button", { name: "Delete" }));
@@ -87,5 +87,81 @@ describe("the gallery", () => {
     expect(await screen.findByRole("heading", { name: "No superheroes yet" })).toBeInTheDocument();
     expect(deleted).toBe("gen_1");
     expect(app.router.state.location.pathname).toBe("/gallery");
+  });
+});
+
+describe("the gallery's images", () => {
+  it("are thumbnails in the grid, or the full image for a generation without one, decoded off the main thread", async () => {
+    const old = { ...hero(1), thumbnailUrl: null, originalThumbnailUrl: null };
+    server.use(
+      http.get(url("/generations"), () =>
+        HttpResponse.json({ generations: [hero(2), old], count: 2, nextCursor: null }),
+      ),
+      ...signedInHandlers(),
+    );
+    renderApp("/gallery");
+    const list = await screen.findByRole("list", { name: "Completed transformations" });
+    const [recent, older] = within(list).getAllByRole("img");
+    expect(recent).toHaveAttribute("src", hero(2).thumbnailUrl);
+    expect(recent).not.toHaveAttribute("srcset");
+    expect(older).toHaveAttribute("src", old.generatedImageUrl);
+    for (const image of [recent, older]) {
+      expect(image).toHaveAttribute("loading", "lazy");
+      expect(image).toHaveAttribute("decoding", "async");
+    }
+  });
+
+  it("of a failed generation are the uploaded photo's thumbnail", async () => {
+    const failed = makeGeneration({ id: "gen_failed", status: "failed", errorMessage: "It looks blank." });
+    server.use(
+      http.get(url("/generations"), () => HttpResponse.json({ generations: [failed], count: 1, nextCursor: null })),
+      ...signedInHandlers(),
+    );
+    renderApp("/gallery?status=failed");
+    const list = await screen.findByRole("list", { name: "Failed generations" });
+    expect(within(list).getByRole("img", { name: "Original photo" })).toHaveAttribute(
+      "src",
+      failed.originalThumbnailUrl,
+    );
+  });
+
+  it("in the large view offer the thumbnails to small viewports and the full images to large ones", async () => {
+    server.use(
+      http.get(url("/generations"), () => HttpResponse.json({ generations: [hero(1)], count: 1, nextCursor: null })),
+      http.get(url("/generations/gen_1"), () => HttpResponse.json(hero(1))),
+      ...signedInHandlers(),
+    );
+    renderApp("/gallery/gen_1");
+    const dialog = await screen.findByRole("dialog", { name: "Epic Superhero transformation" });
+    const after = within(dialog).getByRole("img", { name: "Superhero portrait" });
+    const before = within(dialog).getByRole("img", { name: "Original portrait" });
+    expect(after).toHaveAttribute("src", hero(1).generatedImageUrl);
+    expect(after).toHaveAttribute("srcset", `${hero(1).thumbnailUrl} 320w, ${hero(1).generatedImageUrl} 1024w`);
+    expect(before).toHaveAttribute("src", hero(1).originalImageUrl);
+    expect(before).toHaveAttribute("srcset", `${hero(1).originalThumbnailUrl} 320w, ${hero(1).originalImageUrl} 2048w`);
+    for (const image of [after, before]) {
+      expect(image.getAttribute("sizes")).toMatch(/^\(max-width: \d+px\) .+, \d+px$/);
+      expect(image).toHaveAttribute("decoding", "async");
+    }
+    expect(within(dialog).getByRole("link", { name: "Download" })).toHaveAttribute("href", hero(1).generatedImageUrl);
+  });
+
+  it("in the large view of an old generation without thumbnails are the full images alone", async () => {
+    const old = { ...hero(1), thumbnailUrl: null, originalThumbnailUrl: null };
+    server.use(
+      http.get(url("/generations"), () => HttpResponse.json({ generations: [old], count: 1, nextCursor: null })),
+      http.get(url("/generations/gen_1"), () => HttpResponse.json(old)),
+      ...signedInHandlers(),
+    );
+    renderApp("/gallery/gen_1");
+    const dialog = await screen.findByRole("dialog", { name: "Epic Superhero transformation" });
+    const after = within(dialog).getByRole("img", { name: "Superhero portrait" });
+    const before = within(dialog).getByRole("img", { name: "Original portrait" });
+    expect(after).toHaveAttribute("src", old.generatedImageUrl);
+    expect(before).toHaveAttribute("src", old.originalImageUrl);
+    for (const image of [after, before]) {
+      expect(image).not.toHaveAttribute("srcset");
+      expect(image).not.toHaveAttribute("sizes");
+    }
   });
 });

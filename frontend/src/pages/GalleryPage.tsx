@@ -9,9 +9,9 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { GenerationDialog } from "../features/gallery/GenerationDialog";
 import { useInfiniteScroll } from "../features/gallery/useInfiniteScroll";
 import { formatDateTime, styleName } from "../lib/format";
+import { thumbnailSrc } from "../lib/images";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import styles from "./GalleryPage.module.css";
-import { mediaSrc } from "../api/client";
 
 const TABS: { status: GenerationStatus; label: string }[] = [
   { status: "completed", label: "Completed" },
@@ -23,9 +23,10 @@ function FailedCard({ generation, onRemove }: { generation: Generation; onRemove
     <li className={`${styles.card} ${styles.failedCard}`}>
       <div className={styles.thumb}>
         <img
-          src={mediaSrc(generation.thumbnailUrl ?? generation.originalImageUrl)}
+          src={thumbnailSrc(generation.originalThumbnailUrl, generation.originalImageUrl)}
           alt="Original photo"
           loading="lazy"
+          decoding="async"
         />
         <span className={styles.failedBadge}>
           <AlertTriangle aria-hidden size={14} /> Failed
@@ -153,11 +154,13 @@ export function GalleryPage() {
                 <Link to={`/gallery/${encodeURIComponent(generation.id)}${listSearch}`} className={styles.cardLink}>
                   <div className={styles.thumb}>
                     <img
-                      src={mediaSrc(
-                        generation.thumbnailUrl ?? generation.generatedImageUrl ?? generation.originalImageUrl,
+                      src={thumbnailSrc(
+                        generation.thumbnailUrl,
+                        generation.generatedImageUrl ?? generation.originalImageUrl,
                       )}
                       alt={`${styleName(generation.style, stylesQuery.data)} superhero portrait`}
                       loading="lazy"
+                      decoding="async"
                     />
                   </div>
                   <div className={styles.cardBody}>

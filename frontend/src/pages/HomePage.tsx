@@ -1,13 +1,25 @@
 import { ArrowRight, Images, ShieldCheck, Upload, Wand2 } from "lucide-react";
 import { Link, Navigate } from "react-router";
+import { useClientConfig } from "../api/queries";
 import { useMe } from "../auth/useAuth";
 import { PageLoading } from "../components/PageLoading";
+import { numberWord, transformationsFor } from "../lib/format";
+import { formatNames } from "../lib/uploadRules";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import styles from "./HomePage.module.css";
+
+/** "Your first three transformations are on us.", from the API's prices; no number until they are known. */
+function freeOffer(free: number | undefined): string {
+  if (free === undefined) return "Your first transformations are on us.";
+  if (free === 1) return "Your first transformation is on us.";
+  if (free === 0) return "Start with free credits.";
+  return `Your first ${numberWord(free)} transformations are on us.`;
+}
 
 export function HomePage() {
   useDocumentTitle("Become a superhero");
   const me = useMe();
+  const config = useClientConfig().data;
   if (me.isPending) return <PageLoading label="Loading…" />;
   if (me.data) return <Navigate to="/dashboard" replace />;
 
@@ -37,12 +49,13 @@ export function HomePage() {
           Turn your photo into a <span className={styles.highlight}>superhero</span>
         </h1>
         <p className={styles.lead}>
-          Upload a portrait and our AI suits you up with a heroic costume, dramatic lighting and a movie-poster finish.
-          Your first three transformations are on us.
+          Upload a portrait and our AI suits you up with a heroic costume, dramatic lighting and a movie-poster finish.{" "}
+          {freeOffer(config && transformationsFor(config.signupCredits, config.generationCost))}
         </p>
         <div className={styles.ctas}>
           <Link to="/register" className="btn btn-primary btn-large">
-            Get 30 free credits <ArrowRight aria-hidden size={20} />
+            {config ? `Get ${config.signupCredits} free credits` : "Get free credits"}{" "}
+            <ArrowRight aria-hidden size={20} />
           </Link>
           <Link to="/login" className="btn btn-secondary btn-large">
             Log in
@@ -55,7 +68,13 @@ export function HomePage() {
             <Upload size={26} />
           </span>
           <h2>Upload</h2>
-          <p>A clear portrait: JPEG, PNG, WebP or an iPhone HEIC photo.</p>
+          <p>
+            {config
+              ? `A clear portrait: ${formatNames(config.acceptedTypes)}${
+                  config.acceptedTypes.some((type) => /^image\/hei[cf]/i.test(type)) ? ", iPhone photos included" : ""
+                }.`
+              : "A clear, front-facing portrait."}
+          </p>
         </li>
         <li>
           <span className={styles.stepIcon} aria-hidden>

@@ -1,6 +1,7 @@
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { messageOf } from "../api/errors";
 import { safeNextPath } from "../auth/redirects";
+import { useClientConfig } from "../api/queries";
 import { useLogIn, useMe } from "../auth/useAuth";
 import { PageLoading } from "../components/PageLoading";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
@@ -14,6 +15,7 @@ export function LoginPage() {
   const navigate = useNavigate();
   const me = useMe();
   const logIn = useLogIn();
+  const signupCredits = useClientConfig().data?.signupCredits;
 
   if (me.isPending) return <PageLoading label="Loading…" />;
   if (me.data && !logIn.isPending) return <Navigate to={next} replace />;
@@ -41,7 +43,8 @@ export function LoginPage() {
                 <Link to="/forgot-password">Forgot your password?</Link>
               </p>
               <p>
-                New here? <Link to={registerLink}>Create an account</Link> and get 30 free credits.
+                New here? <Link to={registerLink}>Create an account</Link> and get{" "}
+                {signupCredits === undefined ? "free credits" : `${signupCredits} free credits`}.
               </p>
             </>
           }

@@ -2,8 +2,10 @@ import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { toast } from "sonner";
 import { messageOf } from "../api/errors";
 import { safeNextPath } from "../auth/redirects";
+import { useClientConfig } from "../api/queries";
 import { useMe, useRegister } from "../auth/useAuth";
 import { PageLoading } from "../components/PageLoading";
+import { countInWords, transformationsFor } from "../lib/format";
 import { MIN_PASSWORD_LENGTH, PASSWORD_HINT } from "../lib/passwords";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import { AuthForm } from "./AuthForm";
@@ -16,6 +18,7 @@ export function RegisterPage() {
   const navigate = useNavigate();
   const me = useMe();
   const register = useRegister();
+  const config = useClientConfig().data;
 
   if (me.isPending) return <PageLoading label="Loading…" />;
   if (me.data && !register.isPending) return <Navigate to={next} replace />;
@@ -28,7 +31,20 @@ export function RegisterPage() {
           Create your account
         </h1>
         <p className={styles.lead}>
-          Get <strong>30 free credits</strong>: enough for three superhero transformations.
+          {config ? (
+            <>
+              Get <strong>{config.signupCredits} free credits</strong>: enough for{" "}
+              {countInWords(
+                transformationsFor(config.signupCredits, config.generationCost),
+                "superhero transformation",
+              )}
+              .
+            </>
+          ) : (
+            <>
+              Get <strong>free credits</strong> for your first superhero transformations.
+            </>
+          )}
         </p>
         <AuthForm
           submitLabel="Create account"
@@ -41,7 +57,11 @@ export function RegisterPage() {
           onSubmit={(credentials) =>
             register.mutate(credentials, {
               onSuccess: () => {
-                toast.success("Welcome to AIVenger!", { description: "30 free credits are waiting for you." });
+                toast.success("Welcome to AIVenger!", {
+                  description: config
+                    ? `${config.signupCredits} free credits are waiting for you.`
+                    : "Your free credits are waiting for you.",
+                });
                 navigate(next, { replace: true });
               },
             })

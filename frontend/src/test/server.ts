@@ -1,9 +1,34 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
-import type { Generation, Style, User, UserStats } from "../api/types";
+import type { ClientConfig, Generation, Style, User, UserStats } from "../api/types";
 
 export const ORIGIN = "http://localhost:3000";
 export const url = (path: string) => `${ORIGIN}${path}`;
+
+/** The API's prices and limits, as `GET /config` states them with the backend's default settings. */
+export const clientConfig: ClientConfig = {
+  generationCost: 10,
+  signupCredits: 30,
+  maxUploadBytes: 10 * 1024 * 1024,
+  acceptedTypes: [
+    "image/jpeg",
+    "image/jpg",
+    "image/pjpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "image/heif",
+    "image/heic-sequence",
+    "image/heif-sequence",
+  ],
+  maxImageSide: 2048,
+  generationsPerMinute: 5,
+  thumbnailSize: 320,
+};
+
+/** `GET /config` answering `overrides` on top of the defaults. */
+export const configHandler = (overrides: Partial<ClientConfig> = {}) =>
+  http.get(url("/config"), () => HttpResponse.json({ ...clientConfig, ...overrides }));
 
 export const user: User = {
   id: "7b0c5a4e-4a1e-4a55-9a53-0d2f4c1d9e01",
@@ -28,6 +53,7 @@ export function makeGeneration(overrides: Partial<Generation> = {}): Generation 
     style: "superhero",
     status: "pending",
     originalImageUrl: `/media/originals/${id}.jpg?expires=1&signature=a`,
+    originalThumbnailUrl: `/media/thumbs/${id}-original.webp?expires=1&signature=d`,
     generatedImageUrl: null,
     thumbnailUrl: null,
     creditsUsed: 10,
@@ -70,4 +96,5 @@ export const signedOutHandlers = [
   http.get(url("/styles"), () => HttpResponse.json({ styles })),
 ];
 
-export const server = setupServer();
+/** Every test starts with `GET /config` answering the defaults; `server.use(configHandler({...}))` overrides it. */
+export const server = setupServer(configHandler());

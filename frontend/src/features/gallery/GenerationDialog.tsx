@@ -2,13 +2,17 @@ import { Download, Trash2, X } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { toast } from "sonner";
 import { ApiError, messageOf } from "../../api/errors";
-import { useDeleteGeneration, useGeneration, useStyles } from "../../api/queries";
+import { useClientConfig, useDeleteGeneration, useGeneration, useStyles } from "../../api/queries";
 import type { Generation } from "../../api/types";
 import { BeforeAfter } from "../../components/BeforeAfter";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { formatDateTime, styleName } from "../../lib/format";
+import { beforeAfterSources, ORIGINAL_WIDTH, responsiveSource } from "../../lib/images";
 import styles from "./GenerationDialog.module.css";
 import { mediaSrc } from "../../api/client";
+
+// As wide as the dialog's picture column is drawn (GenerationDialog.module.css): full width on a phone.
+const PICTURE_SIZES = "(max-width: 760px) calc(94vw - 40px), 560px";
 
 interface Props {
   id: string;
@@ -34,6 +38,7 @@ export function GenerationDialog({ id, initialData, onClose }: Props) {
   const data = generation.data;
   const notFound = generation.error instanceof ApiError && generation.error.status === 404;
   const label = data ? styleName(data.style, stylesQuery.data) : "";
+  const thumbnailWidth = useClientConfig().data?.thumbnailSize;
 
   const confirmDelete = () =>
     remove.mutate(id, {
@@ -81,10 +86,23 @@ export function GenerationDialog({ id, initialData, onClose }: Props) {
         {data && (
           <div className={styles.body}>
             {data.status === "completed" && data.generatedImageUrl ? (
-              <BeforeAfter beforeSrc={data.originalImageUrl} afterSrc={data.generatedImageUrl} />
+              <BeforeAfter
+                {...beforeAfterSources(data, data.generatedImageUrl, thumbnailWidth)}
+                sizes={PICTURE_SIZES}
+              />
             ) : (
               <figure className={styles.original}>
-                <img src={mediaSrc(data.originalImageUrl)} alt="Original photo" />
+                <img
+                  {...responsiveSource(
+                    data.originalImageUrl,
+                    data.originalThumbnailUrl,
+                    ORIGINAL_WIDTH,
+                    thumbnailWidth,
+                  )}
+                  sizes={PICTURE_SIZES}
+                  alt="Original photo"
+                  decoding="async"
+                />
                 <figcaption>
                   {data.status === "failed"
                     ? `This transformation failed: ${data.errorMessage ?? "no reason was given."}`
@@ -113,7 +131,7 @@ export function GenerationDialog({ id, initialData, onClose }: Props) {
                 <a
                   className="btn btn-primary"
                   href={mediaSrc(data.generatedImageUrl)}
-                  download={`aivenger-${data.id}.png`}
+                  download={`aivenger-${data.id}.jpg`}
                 >
                   <Download aria-hidden size={18} />
                   Download

@@ -3,7 +3,13 @@ import { useEffect, useRef } from "react";
 import { Link } from "react-router";
 import type { Generation } from "../../api/types";
 import { BeforeAfter } from "../../components/BeforeAfter";
+import { mediaSrc } from "../../api/client";
+import { useClientConfig } from "../../api/queries";
+import { beforeAfterSources } from "../../lib/images";
 import styles from "./GenerationResult.module.css";
+
+// As wide as the result's picture column is drawn (GenerationResult.module.css): full width on a phone.
+const PICTURE_SIZES = "(max-width: 860px) calc(100vw - 64px), 420px";
 
 interface Props {
   generation: Generation;
@@ -14,6 +20,7 @@ interface Props {
 
 export function GenerationResult({ generation, imageUrl, remainingCredits, onCreateAnother }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
+  const thumbnailWidth = useClientConfig().data?.thumbnailSize;
 
   // The result appears below the form: bring it into view, and tell screen readers where they are.
   useEffect(() => {
@@ -27,10 +34,10 @@ export function GenerationResult({ generation, imageUrl, remainingCredits, onCre
         Behold your superhero!
       </h3>
       <div className={styles.resultGrid}>
-        <BeforeAfter beforeSrc={generation.originalImageUrl} afterSrc={imageUrl} />
+        <BeforeAfter {...beforeAfterSources(generation, imageUrl, thumbnailWidth)} sizes={PICTURE_SIZES} />
         <div className={styles.resultActions}>
           <p>Drag the slider to compare. {remainingCredits} credits remaining.</p>
-          <a className="btn btn-primary" href={imageUrl} download={`aivenger-${generation.id}.png`}>
+          <a className="btn btn-primary" href={mediaSrc(imageUrl)} download={`aivenger-${generation.id}.jpg`}>
             <Download aria-hidden size={18} />
             Download
           </a>

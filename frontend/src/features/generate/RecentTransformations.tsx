@@ -3,23 +3,30 @@ import { Link } from "react-router";
 import { useRecentGenerations, useStyles } from "../../api/queries";
 import type { Generation } from "../../api/types";
 import { formatDateTime, styleName } from "../../lib/format";
-import styles from "./RecentTransformations.module.css";
 import { mediaSrc } from "../../api/client";
+import { thumbnailSrc } from "../../lib/images";
+import styles from "./RecentTransformations.module.css";
 
 const RECENT_LIMIT = 4;
 
 function RecentCard({ generation, styleLabel }: { generation: Generation; styleLabel: string }) {
+  // A strip of small cards: thumbnails only, the full images where a generation has none.
   const after = generation.thumbnailUrl ?? generation.generatedImageUrl;
   const body = (
     <>
       <div className={styles.pair}>
         <figure className={styles.frame}>
-          <img src={mediaSrc(generation.originalImageUrl)} alt="Original photo" loading="lazy" />
+          <img
+            src={thumbnailSrc(generation.originalThumbnailUrl, generation.originalImageUrl)}
+            alt="Original photo"
+            loading="lazy"
+            decoding="async"
+          />
           <figcaption>Before</figcaption>
         </figure>
         <figure className={`${styles.frame} ${styles.afterFrame}`}>
           {generation.status === "completed" && after ? (
-            <img src={mediaSrc(after)} alt={`${styleLabel} superhero version`} loading="lazy" />
+            <img src={mediaSrc(after)} alt={`${styleLabel} superhero version`} loading="lazy" decoding="async" />
           ) : generation.status === "pending" ? (
             <div className={styles.placeholder}>
               <Loader2 aria-hidden className="spin" size={28} />

@@ -1,15 +1,10 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, messageOf } from "../../api/errors";
-import { invalidateAfterGenerationChange, queryKeys, useGeneration } from "../../api/queries";
+import { invalidateAfterGenerationChange, queryKeys, useClientConfig, useGeneration } from "../../api/queries";
 import type { Generation, UserStats } from "../../api/types";
 import { createGeneration } from "../../api/upload";
-import {
-  GENERATION_COST,
-  notifyGenerationComplete,
-  notifyGenerationFailed,
-  notifyInsufficientCredits,
-} from "../../lib/notify";
+import { notifyGenerationComplete, notifyGenerationFailed, notifyInsufficientCredits } from "../../lib/notify";
 import { newIdempotencyKey } from "./idempotency";
 
 export type GenerationPhase =
@@ -57,6 +52,8 @@ function phaseOf(step: Step, polled: ReturnType<typeof useGeneration>): Generati
  */
 export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void }) {
   const queryClient = useQueryClient();
+  // Unknown while the API's prices load (or if they can't be): then the API alone decides, answering 402.
+  const generationCost = useClientConfig().data?.generationCost;
   const [step, setStep] = useState<Step>({ kind: "idle" });
   const inFlight = useRef(false);
   const announced = useRef<string | null>(null);
@@ -81,8 +78,8 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
   const start = useCallback(
     async ({ file, style, credits }: GenerateRequest) => {
       if (inFlight.current) return;
-      if (credits < GENERATION_COST) {
-        notifyInsufficientCredits(onNeedCredits);
+      if (generationCost !== undefined && credits < generationCost) {
+        notifyInsufficientCredits(onNeedCredits, generationCost);
         return;
       }
       inFlight.current = true;
@@ -109,7 +106,7 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
         });
       } catch (error) {
         if (error instanceof ApiError && error.isInsufficientCredits) {
-          notifyInsufficientCredits(onNeedCredits);
+          notifyInsufficientCredits(onNeedCredits, generationCost);
           setStep({ kind: "idle" });
           // The balance changed behind this page's back (another tab or device): show what really happened.
           void invalidateAfterGenerationChange(queryClient);
@@ -124,7 +121,7 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
         inFlight.current = false;
       }
     },
-    [onNeedCredits, queryClient],
+    [generationCost, onNeedCredits, queryClient],
   );
 
   const reset = useCallback(() => setStep({ kind: "idle" }), []);
