@@ -31,5 +31,6 @@ VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"
-# Migrations first: they are the only thing that creates or changes the schema.
-CMD ["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --proxy-headers --forwarded-allow-ips='*'"]
+# Migrations first: they are the only thing that creates or changes the schema. Behind a proxy, set
+# FORWARDED_ALLOW_IPS to its address so that X-Forwarded-For is believed from it and from nobody else.
+CMD ["sh", "-c", "alembic upgrade head && exec python -m app serve --host 0.0.0.0 --port 8000"]

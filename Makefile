@@ -29,7 +29,7 @@ migrate: install
 
 ## The product on the embedded default: SQLite, local disk, the offline provider, at http://localhost:8000
 run: install spa migrate
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --proxy-headers
+	$(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
 ## A separate generation worker (needs TASK_BROKER_URL=redis://... here and in the API's environment)
 worker: install

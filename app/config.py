@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     model_image_max_side: int = 2048
-    thumbnail_size: int = 384
+    thumbnail_size: int = 320
 
     rate_limit_per_minute: int = 5
 

@@ -12,7 +12,9 @@ from app.db import unit_of_work
 from app.services import Services
 
 
-def get_services(request: Request) -> Services:
+# Dependencies are coroutines, even where nothing is awaited: FastAPI runs plain functions in a thread pool,
+# a hop that costs more than the function.
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -20,9 +22,12 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: committed when the route returns, rolled back when it raises."""
-    async with unit_of_work(services.sessionmaker) as session:
+async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed when the route returns, rolled back when it raises.
+
+    A GET only reads, so its session reads statement by statement, with no transaction to begin and end."""
+    reads_only = request.method in ("GET", "HEAD")
+    async with unit_of_work(services.reader if reads_only else services.sessionmaker) as session:
         yield session
 
 

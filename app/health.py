@@ -18,7 +18,7 @@ router = APIRouter(tags=["health"])
 async def health(services: ServicesDep) -> JSONResponse:
     checks: dict[str, Any] = {}
     try:
-        async with services.sessionmaker() as session:
+        async with services.reader() as session:
             await session.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:

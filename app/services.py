@@ -13,7 +13,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.db import create_engine, create_sessionmaker
+from app.db import create_engine, create_reader, create_sessionmaker
 from app.generations.events import FinishedGenerations
 from app.generations.leases import LeaseKeeper
 from app.providers import create_provider
@@ -30,6 +30,8 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Sessions that only read (app.db.create_reader).
+    reader: async_sessionmaker[AsyncSession]
     storage: Storage
     provider: ImageProvider
     queue: WorkQueue
@@ -50,6 +52,7 @@ class Services:
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
+            reader=create_reader(engine),
             storage=await create_storage(settings),
             provider=create_provider(settings),
             queue=queue,

@@ -32,40 +32,57 @@ def _describe_machine() -> str:
     return f"{os.cpu_count()} cores, load {load}, commit {commit or '?'}{app}"
 
 
-async def _measure(run: Run) -> list[Row]:
-    rows: list[Row] = []
-    # Images first, before any server runs: it is CPU-bound and measured in this process.
-    progress("figure 3: images")
-    image_rows, loop_per_second = await figures.fig_images()
+def _chosen() -> set[str]:
+    """BENCH_ONLY=reads,images,wait,uploads limits a run to some groups of figures (all by default)."""
+    groups = {"reads", "images", "wait", "uploads"}
+    only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+    return only & groups if only else groups
 
-    api = await run.start_api("api")
-    reference = await run.fleet.start_uvicorn("reference", "bench.reference_app:app", run.env())
-    progress(f"filling a gallery: {figures.GALLERY_UPLOADS} uploads with Prefer: wait=30")
-    try:
-        account = await figures.prepare_gallery(api, run.photo)
-    except Exception as exc:  # without the gallery the figures that read it cannot be measured
-        account = None
-        rows += [error_row(label, exc) for label in ("1 list", "2 /users/me", "2 /user/stats")]
-        gallery_rows = [error_row("6 gallery weight", exc)]
-        more_rows = [error_row("7 more processes", exc)]
-    if account is not None:
-        progress("figures 1, 2: read routes")
-        rows += await guarded("1 list", figures.fig_list(api, reference, account))
-        rows += await guarded("2 /users/me", figures.fig_me(api, reference, account))
-        rows += await guarded("2 /user/stats", figures.fig_stats(api, reference, account))
-        progress("figure 6: gallery weight")
-        gallery_rows = await guarded("6 gallery weight", figures.fig_gallery_weight(api, account))
-        progress("figure 7: more processes")
-        more_rows = await guarded("7 more processes", figures.fig_more_processes(run, api, account))
-    rows += image_rows
-    run.fleet.stop(reference)
-    run.fleet.stop(api)
+
+async def _measure(run: Run) -> list[Row]:
+    chosen = _chosen()
+    rows: list[Row] = []
+    loop_per_second = None
+    image_rows: list[Row] = []
+    if "images" in chosen or "uploads" in chosen:
+        # Images first, before any server runs: it is CPU-bound and measured in this process.
+        progress("figure 3: images")
+        image_rows, loop_per_second = await figures.fig_images()
+    gallery_rows: list[Row] = []
+    more_rows: list[Row] = []
+    if "reads" in chosen:
+        api = await run.start_api("api")
+        reference = await run.fleet.start_uvicorn("reference", "bench.reference_app:app", run.env())
+        progress(f"filling a gallery: {figures.GALLERY_UPLOADS} uploads with Prefer: wait=30")
+        try:
+            account = await figures.prepare_gallery(api, run.photo)
+        except Exception as exc:  # without the gallery the figures that read it cannot be measured
+            account = None
+            rows += [error_row(label, exc) for label in ("1 list", "2 /users/me", "2 /user/stats")]
+            gallery_rows = [error_row("6 gallery weight", exc)]
+            more_rows = [error_row("7 more processes", exc)]
+        if account is not None:
+            progress("figures 1, 2: read routes")
+            rows += await guarded("1 list", figures.fig_list(api, reference, account))
+            rows += await guarded("2 /users/me", figures.fig_me(api, reference, account))
+            rows += await guarded("2 /user/stats", figures.fig_stats(api, reference, account))
+            progress("figure 6: gallery weight")
+            gallery_rows = await guarded("6 gallery weight", figures.fig_gallery_weight(api, account))
+            progress("figure 7: more processes")
+            more_rows = await guarded("7 more processes", figures.fig_more_processes(run, api, account))
+        run.fleet.stop(reference)
+        run.fleet.stop(api)
+    if "images" in chosen:
+        rows += image_rows
 
     # Figure 5 before 4: it leaves no pending work behind, while 4 leaves a thousand generations unfinished.
-    progress("figure 5: wall time with Prefer: wait")
-    wait_rows = await guarded("5 wait wall time", figures.fig_wait_wall_time(run))
-    progress("figure 4: uploads under load")
-    rows += await guarded("4 uploads under load", figures.fig_uploads_under_load(run, loop_per_second))
+    wait_rows: list[Row] = []
+    if "wait" in chosen:
+        progress("figure 5: wall time with Prefer: wait")
+        wait_rows = await guarded("5 wait wall time", figures.fig_wait_wall_time(run))
+    if "uploads" in chosen:
+        progress("figure 4: uploads under load")
+        rows += await guarded("4 uploads under load", figures.fig_uploads_under_load(run, loop_per_second))
     return rows + wait_rows + gallery_rows + more_rows
 
 

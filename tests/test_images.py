@@ -9,7 +9,7 @@ import pytest
 import pyvips
 from PIL import ExifTags, Image, ImageCms, ImageOps
 
-from app.images import CleanImage, ImageRejected, UnsupportedFormat, clean_image, make_thumbnail
+from app.images import CleanImage, ImageRejected, UnsupportedFormat, clean_image
 from tests.support import PORTRAIT
 
 LIMITS = {"max_pixels": 40_000_000, "max_side": 2048}
@@ -223,9 +223,10 @@ def test_clean_image_is_a_value() -> None:
 
 @pytest.mark.parametrize(("width", "height"), [(2048, 1024), (600, 900), (300, 200)])
 def test_thumbnail_is_a_small_webp(width: int, height: int) -> None:
-    cleaned = clean_image(encode(gradient(width, height), "JPEG"), output="jpeg", **LIMITS)
+    cleaned = clean_image(encode(gradient(width, height), "JPEG"), output="jpeg", thumbnail_size=512, **LIMITS)
 
-    thumb = opened(make_thumbnail(cleaned.data, size=512))
+    assert cleaned.thumbnail is not None
+    thumb = opened(cleaned.thumbnail)
 
     assert thumb.format == "WEBP"
     assert max(thumb.size) == min(512, max(width, height))
@@ -234,7 +235,19 @@ def test_thumbnail_is_a_small_webp(width: int, height: int) -> None:
 
 def test_thumbnail_of_garbage_fails_cleanly() -> None:
     with pytest.raises(UnsupportedFormat):
-        make_thumbnail(b"not an image", size=512)
+        clean_image(b"not an image", output="jpeg", thumbnail_size=512, **LIMITS)
+
+
+def test_the_thumbnail_shows_the_cleaned_picture_upright() -> None:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    cleaned = clean_image(encode(asymmetric(600, 400), "JPEG", exif=exif.tobytes()), output="jpeg",
+                          thumbnail_size=120, **LIMITS)
+
+    assert cleaned.thumbnail is not None
+    thumb = opened(cleaned.thumbnail).convert("RGB")
+    assert thumb.size == (80, 120)  # turned like the cleaned picture
+    assert (cleaned.width, cleaned.height) == (400, 600)
 
 
 # --- libvips-specific guarantees ----------------------------------------------------------------------------------
@@ -419,7 +432,8 @@ def test_nothing_but_pixels_leaves(fmt: str) -> None:
 
     as_jpeg = clean_image(source, output="jpeg", **LIMITS).data
     as_png = clean_image(source, output="png", **LIMITS).data
-    thumb = make_thumbnail(source, size=64)
+    thumb = clean_image(source, output="jpeg", thumbnail_size=64, **LIMITS).thumbnail
+    assert thumb is not None
 
     # JPEG: quantisation and Huffman tables, frame and scan headers, at most a JFIF header: no APP1 (EXIF, XMP),
     # APP2 (ICC), APP13 (IPTC) or COM.
@@ -434,7 +448,9 @@ def test_nothing_but_pixels_leaves(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "HEIF"])
 def test_thumbnails_from_other_formats(fmt: str) -> None:
-    thumb = opened(make_thumbnail(encode(asymmetric(600, 400), fmt), size=256))
+    thumbnail = clean_image(encode(asymmetric(600, 400), fmt), output="png", thumbnail_size=256, **LIMITS).thumbnail
+    assert thumbnail is not None
+    thumb = opened(thumbnail)
 
     assert thumb.format == "WEBP"
     assert thumb.size == (256, 171)
@@ -463,3 +479,15 @@ def test_libvips_runs_without_the_gil() -> None:
 
     # With the GIL held through the C calls, this thread would stall for (nearly) the whole cleaning.
     assert longest_gap < took[0] / 2, (longest_gap, took[0])
+
+
+def test_results_may_keep_their_colour_at_full_resolution() -> None:
+    from PIL import JpegImagePlugin
+
+    source = encode(asymmetric(200, 100), "PNG")
+
+    usual = opened(clean_image(source, output="jpeg", **LIMITS).data)
+    full = opened(clean_image(source, output="jpeg", full_colour=True, **LIMITS).data)
+
+    assert JpegImagePlugin.get_sampling(usual) == 2  # 4:2:0, what cameras do
+    assert JpegImagePlugin.get_sampling(full) == 0  # 4:4:4

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 async def recover_stalled(services: Services) -> int:
     now = utcnow()
     unclaimed_before = now - timedelta(seconds=services.settings.generation_unclaimed_grace_seconds)
-    async with services.sessionmaker() as session:
+    async with services.reader() as session:
         stalled = await repository.stalled(session, now=now, unclaimed_before=unclaimed_before)
     for generation_id, attempts in stalled:
         if attempts >= services.settings.generation_max_attempts:

@@ -132,8 +132,8 @@ class LocalStorage:
         return None
 
     def _sign(self, key: str, expires: int) -> str:
-        message = f"{key}\n{expires}".encode()
-        return hmac.new(self._url_key, message, hashlib.sha256).hexdigest()
+        # hmac.digest: the one-shot C path, several times faster than hmac.new(); a gallery page signs 200 URLs.
+        return hmac.digest(self._url_key, f"{key}\n{expires}".encode(), "sha256").hex()
 
     def _remove(self, paths: list[Path]) -> None:
         for path in paths:

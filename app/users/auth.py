@@ -56,8 +56,8 @@ class TokenStrategy(JWTStrategy[User, uuid.UUID]):
             return await session.get(User, user_id)
 
 
-def get_jwt_strategy(services: ServicesDep) -> TokenStrategy:
-    return TokenStrategy(services.settings, services.sessionmaker)
+async def get_jwt_strategy(services: ServicesDep) -> TokenStrategy:
+    return TokenStrategy(services.settings, services.reader)
 
 
 def cookie_backend(settings: Settings) -> AuthenticationBackend[User, uuid.UUID]:

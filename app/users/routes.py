@@ -18,7 +18,7 @@ from app.users.auth import AUTH_COOKIE_NAME, CurrentUser, bearer_backend, cookie
 from app.users.schemas import UserCreate, UserRead, UserUpdate
 
 
-def require_email(request: Request) -> None:
+async def require_email(request: Request) -> None:
     """Password resets and verification work by emailed links: without a mail server they cannot work at all."""
     if not request.app.state.settings.sends_email:
         raise EmailNotConfigured()

@@ -50,7 +50,7 @@ class TestCreate:
         assert done["model"] == "local"
         result = await api.client.get(done["generatedImageUrl"])
         assert result.status_code == 200
-        assert result.headers["content-type"] == "image/png"
+        assert result.headers["content-type"] == "image/jpeg"
         assert result.headers["x-content-type-options"] == "nosniff"
         assert Image.open(io.BytesIO(result.content)).size == (512, 512)
         thumbnail = await api.client.get(done["thumbnailUrl"])
@@ -222,7 +222,7 @@ class TestDelete:
         done = (await api.upload(me, extra_headers={"Prefer": "wait=30"})).json()["generation"]
         generation_dir = api.settings.storage_dir / "users" / done["userId"] / done["id"]
         files = sorted(p.name for p in generation_dir.iterdir())
-        assert files == ["original-thumbnail.webp", "original.jpg", "result.png", "thumbnail.webp"]
+        assert files == ["original-thumbnail.webp", "original.jpg", "result.jpg", "thumbnail.webp"]
 
         deleted = await api.client.delete(f"/generations/{done['id']}", headers=me)
 
@@ -285,7 +285,7 @@ async def test_on_s3_urls_are_presigned_and_delete_empties_the_bucket(start_api,
     async with httpx.AsyncClient() as outside:  # a presigned URL works for anyone holding it, like an <img>
         result = await outside.get(done["generatedImageUrl"])
     assert result.status_code == 200
-    assert result.headers["content-type"] == "image/png"
+    assert result.headers["content-type"] == "image/jpeg"
     assert moto_endpoint in done["originalImageUrl"]
     assert "X-Amz-Signature" in done["thumbnailUrl"]
     listed = await storage._client.list_objects_v2(Bucket=bucket)
