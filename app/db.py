@@ -100,12 +100,13 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def create_reader(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for reading only (the caller's user, a gallery page): each statement stands alone, which on
-    PostgreSQL spares the BEGIN and COMMIT round trips around a request's reads. SQLite reads that way already."""
+def create_reading_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool for reading only (the caller's account, a gallery page): each statement stands alone, which
+    on PostgreSQL spares the BEGIN and COMMIT round trips around a request's reads. SQLite reads that way already."""
     if engine.dialect.name == "sqlite":
-        return create_sessionmaker(engine)
-    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
 
 
 @asynccontextmanager

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db import unit_of_work
 from app.services import Services
@@ -31,6 +31,13 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
         yield session
 
 
+async def get_reads(services: ServicesDep) -> AsyncIterator[AsyncConnection]:
+    """A connection for routes that only read plain rows: no session, no transaction, the cheapest read there is."""
+    async with services.reading.connect() as connection:
+        yield connection
+
+
 # Function scope: the commit happens before the answer is sent, so a client never hears of a row that is not
 # there yet, and a failed commit is answered as an error rather than after a success.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadsDep = Annotated[AsyncConnection, Depends(get_reads, scope="function")]

@@ -13,7 +13,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.db import create_engine, create_reader, create_sessionmaker
+from app.db import create_engine, create_reading_engine, create_sessionmaker
 from app.generations.events import FinishedGenerations
 from app.generations.leases import LeaseKeeper
 from app.providers import create_provider
@@ -30,7 +30,8 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    # Sessions that only read (app.db.create_reader).
+    # For reading only (app.db.create_reading_engine): connections, and sessions over them.
+    reading: AsyncEngine
     reader: async_sessionmaker[AsyncSession]
     storage: Storage
     provider: ImageProvider
@@ -46,13 +47,15 @@ class Services:
         """`listen`: this process answers requests that wait for generations (an API process, not a worker)."""
         engine = create_engine(settings.database_url)
         sessionmaker = create_sessionmaker(engine)
+        reading = create_reading_engine(engine)
         events = FinishedGenerations(settings.task_broker_url)
         await events.start(listen=listen)
         services = cls(
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
-            reader=create_reader(engine),
+            reading=reading,
+            reader=create_sessionmaker(reading),
             storage=await create_storage(settings),
             provider=create_provider(settings),
             queue=queue,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, literal, or_, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Row, Select, String, and_, bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import Generation, GenerationStatus, UTCDateTime
 
@@ -23,12 +24,24 @@ SHOWN = (
 )
 
 
+# Plain-row reads run on a connection of their own (a GET's) or inside a unit of work.
+Reads = AsyncConnection | AsyncSession
+
+
 @dataclass(frozen=True)
 class Lease:
     """A worker's claim on a pending generation: only its holder may finish it."""
 
     generation_id: str
     token: str
+
+
+_SHOWN_ONE = select(*SHOWN).where(Generation.id == bindparam("id"), Generation.user_id == bindparam("user_id"))
+
+
+async def shown(reads: Reads, user_id: uuid.UUID, generation_id: str) -> Row[Any] | None:
+    """What an answer shows of the user's generation, as a plain row."""
+    return (await reads.execute(_SHOWN_ONE, {"id": generation_id, "user_id": user_id})).first()
 
 
 def add(session: AsyncSession, generation: Generation) -> None:
@@ -51,21 +64,30 @@ async def by_idempotency_key(session: AsyncSession, user_id: uuid.UUID, key: str
     )
 
 
+@functools.cache
+def _page_query(by_status: bool, after_cursor: bool) -> Select[Any]:
+    """Built once per shape, with bound parameters: building and keying a statement on every request cost more
+    than running it."""
+    query = select(*SHOWN).where(Generation.user_id == bindparam("user_id"))
+    if by_status:
+        query = query.where(Generation.status == bindparam("status"))
+    if after_cursor:
+        before = tuple_(bindparam("before_created_at", type_=UTCDateTime), bindparam("before_id", type_=String))
+        query = query.where(tuple_(Generation.created_at, Generation.id) < before)
+    return query.order_by(Generation.created_at.desc(), Generation.id.desc()).limit(bindparam("rows"))
+
+
 async def page(
-    session: AsyncSession, user_id: uuid.UUID, status: str | None, limit: int,
+    reads: Reads, user_id: uuid.UUID, status: str | None, limit: int,
     before: tuple[datetime, str] | None,
 ) -> Sequence[Row[Any]]:
     """Newest first by keyset on (created_at, id), one row more than asked so the caller knows a next page exists."""
-    query = select(*SHOWN).where(Generation.user_id == user_id)
+    params: dict[str, Any] = {"user_id": user_id, "rows": limit + 1}
     if status:
-        query = query.where(Generation.status == status)
+        params["status"] = status
     if before:
-        created_at, generation_id = before
-        after = tuple_(literal(created_at, UTCDateTime), literal(generation_id))
-        query = query.where(tuple_(Generation.created_at, Generation.id) < after)
-    result = await session.execute(
-        query.order_by(Generation.created_at.desc(), Generation.id.desc()).limit(limit + 1)
-    )
+        params["before_created_at"], params["before_id"] = before
+    result = await reads.execute(_page_query(bool(status), before is not None), params)
     return result.all()
 
 
@@ -78,12 +100,14 @@ async def created_since(session: AsyncSession, user_id: uuid.UUID, since: dateti
     return int(count), oldest
 
 
-async def completed_stats(session: AsyncSession, user_id: uuid.UUID) -> tuple[int, datetime | None]:
+_COMPLETED_STATS = select(func.count(Generation.id), func.max(Generation.created_at)).where(
+    Generation.user_id == bindparam("user_id"), Generation.status == GenerationStatus.COMPLETED
+)
+
+
+async def completed_stats(reads: Reads, user_id: uuid.UUID) -> tuple[int, datetime | None]:
     """The number of the user's completed generations, and when the newest of them was created."""
-    count, newest = (await session.execute(
-        select(func.count(Generation.id), func.max(Generation.created_at))
-        .where(Generation.user_id == user_id, Generation.status == GenerationStatus.COMPLETED)
-    )).one()
+    count, newest = (await reads.execute(_COMPLETED_STATS, {"user_id": user_id})).one()
     return int(count), newest
 
 

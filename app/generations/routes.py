@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse
 
-from app.deps import ServicesDep, SessionDep
+from app.deps import ReadsDep, ServicesDep, SessionDep
 from app.errors import (
     UNAUTHORIZED_RESPONSE,
     FileTooLarge,
@@ -104,21 +104,21 @@ async def create_generation(
 @router.get("/generations", responses=error_responses(ValidationFailed))
 async def list_generations(
     services: ServicesDep,
-    session: SessionDep,
+    reads: ReadsDep,
     user: CurrentUser,
     status: StatusName | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> GenerationPage:
     """The user's generations, newest first, a page at a time (`nextCursor` fetches the next page)."""
-    return await service.list_page(session, services.storage, user.id, status, limit, cursor)
+    return await service.list_page(reads, services.storage, user.id, status, limit, cursor)
 
 
 @router.get("/generations/{generation_id}", responses=error_responses(NotFound))
 async def get_generation(
-    generation_id: str, services: ServicesDep, session: SessionDep, user: CurrentUser
+    generation_id: str, services: ServicesDep, reads: ReadsDep, user: CurrentUser
 ) -> GenerationOut:
-    return await service.get(session, services.storage, user.id, generation_id)
+    return await service.get(reads, services.storage, user.id, generation_id)
 
 
 @router.delete("/generations/{generation_id}", responses=error_responses(NotFound))
@@ -131,9 +131,9 @@ async def delete_generation(
 
 
 @router.get("/user/stats", tags=["users"])
-async def user_stats(user: CurrentUser, session: SessionDep) -> UserStats:
+async def user_stats(user: CurrentUser, reads: ReadsDep) -> UserStats:
     """Credits, the number of completed generations, and when the newest completed one was made."""
-    return await service.stats(session, user.id)
+    return await service.stats(reads, user)
 
 
 @public_router.get("/styles")

@@ -31,14 +31,16 @@ from app.errors import (
 )
 from app.generations import repository
 from app.generations.events import RECHECK_SECONDS
+from app.generations.repository import Reads
 from app.generations.schemas import GenerationOut, GenerationPage, UserStats
 from app.images import clean_image
-from app.models import Generation, GenerationStatus, User, new_generation_id, utcnow
+from app.models import Generation, GenerationStatus, new_generation_id, utcnow
 from app.providers import outages
 from app.services import Services
 from app.storage import Storage
 from app.storage.keys import generation_file
 from app.styles import STYLES
+from app.users.repository import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ class _Replay(Exception):
 
 
 async def submit(
-    services: Services, user: User, upload: bytes, style: str, *, idempotency_key: str | None, wait_seconds: int,
+    services: Services, user: Caller, upload: bytes, style: str, *, idempotency_key: str | None, wait_seconds: int,
 ) -> Submitted:
     """Check and clean the upload, store it, charge for it and queue its work; with `wait_seconds`, wait for it.
 
@@ -190,8 +192,12 @@ async def get_owned(session: AsyncSession, user_id: uuid.UUID, generation_id: st
     return generation
 
 
-async def get(session: AsyncSession, storage: Storage, user_id: uuid.UUID, generation_id: str) -> GenerationOut:
-    return await to_out(await get_owned(session, user_id, generation_id), storage)
+async def get(reads: Reads, storage: Storage, user_id: uuid.UUID, generation_id: str) -> GenerationOut:
+    """The user's generation; someone else's answers exactly like a missing one."""
+    row = await repository.shown(reads, user_id, generation_id) if _GENERATION_ID.fullmatch(generation_id) else None
+    if row is None:
+        raise NotFound("Generation not found.")
+    return (await to_out_many([row], storage))[0]
 
 
 async def delete(session: AsyncSession, storage: Storage, user_id: uuid.UUID, generation_id: str) -> None:
@@ -222,19 +228,19 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 async def list_page(
-    session: AsyncSession, storage: Storage, user_id: uuid.UUID, status: str | None, limit: int, cursor: str | None
+    reads: Reads, storage: Storage, user_id: uuid.UUID, status: str | None, limit: int, cursor: str | None
 ) -> GenerationPage:
-    rows = await repository.page(session, user_id, status, limit, decode_cursor(cursor) if cursor else None)
+    rows = await repository.page(reads, user_id, status, limit, decode_cursor(cursor) if cursor else None)
     shown = rows[:limit]
     next_cursor = encode_cursor(shown[-1].created_at, shown[-1].id) if len(rows) > limit else None
     items = await to_out_many(shown, storage)
     return GenerationPage(generations=items, count=len(items), next_cursor=next_cursor)
 
 
-async def stats(session: AsyncSession, user_id: uuid.UUID) -> UserStats:
-    count, newest = await repository.completed_stats(session, user_id)
-    return UserStats(credits=await credits.balance(session, user_id), total_generations=count,
-                     last_generation_date=newest)
+async def stats(reads: Reads, user: Caller) -> UserStats:
+    """The credits as read for this request (moments ago), and the gallery's counts."""
+    count, newest = await repository.completed_stats(reads, user.id)
+    return UserStats(credits=user.credits, total_generations=count, last_generation_date=newest)
 
 
 async def to_out_many(generations: Sequence[Any], storage: Storage) -> list[GenerationOut]:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from cachetools import LRUCache
 from pydantic import SecretStr
 
 from app.config import Settings
@@ -21,6 +22,8 @@ from app.storage.base import ObjectNotFound, StorageError, check_key, check_pref
 # The auth secret also signs session tokens; media URLs get a key of their own derived from it, so a
 # signature made for one purpose can never be replayed for the other.
 _URL_KEY_LABEL = b"aivenger/media-url/v1"
+# Signed URLs remembered per process (about 250 bytes each).
+_URL_CACHE_SIZE = 20_000
 
 
 def derive_url_key(auth_secret: SecretStr | str) -> bytes:
@@ -41,6 +44,7 @@ class LocalStorage:
             raise ValueError("url_lifetime_seconds must be positive")
         self.root = Path(root).resolve()
         self._url_key = url_key
+        self._urls: LRUCache[str, tuple[int, str]] = LRUCache(maxsize=_URL_CACHE_SIZE)
         self._lifetime = url_lifetime_seconds
         self._clock = clock
 
@@ -80,6 +84,8 @@ class LocalStorage:
         # Every key is checked before anything is removed, so a bad key cannot leave a half-done delete.
         keys = list(keys)
         paths = await asyncio.to_thread(lambda: [self.path_for(key) for key in keys])
+        for key in keys:
+            self._urls.pop(key, None)
         try:
             await asyncio.to_thread(self._remove, paths)
         except OSError as exc:
@@ -99,11 +105,16 @@ class LocalStorage:
         return [self._url(key) for key in keys]
 
     def _url(self, key: str) -> str:
-        check_key(key)
         # Rounded up to a lifetime boundary so polling clients see the same URL (and the browser's cached
         # image) for a while; the extra lifetime keeps every URL valid for at least one lifetime.
         expires = (math.ceil(self._clock() / self._lifetime) + 1) * self._lifetime
-        return f"/media/{key}?expires={expires}&signature={self._sign(key, expires)}"
+        cached = self._urls.get(key)
+        if cached is not None and cached[0] == expires:
+            return cached[1]
+        url = f"/media/{check_key(key)}?expires={expires}&signature={self._sign(key, expires)}"
+        # The same URL again and again within a lifetime: a gallery page shown again signs nothing anew.
+        self._urls[key] = (expires, url)
+        return url
 
     def verify(self, key: str, expires: int, signature: str) -> bool:
         try:

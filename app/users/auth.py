@@ -6,8 +6,9 @@ import uuid
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
-from fastapi_users import BaseUserManager, FastAPIUsers, exceptions
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
+from fastapi_users import FastAPIUsers
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, CookieTransport, JWTStrategy
 from fastapi_users.jwt import decode_jwt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.deps import ServicesDep, SessionDep
 from app.models import User
+from app.users import repository
 from app.users.manager import UserManager
-from app.users.repository import UserDatabase
+from app.users.repository import Caller, UserDatabase
 
 AUTH_COOKIE_NAME = "aivenger_auth"
 
@@ -44,13 +46,18 @@ class TokenStrategy(JWTStrategy[User, uuid.UUID]):
                          lifetime_seconds=settings.access_token_lifetime_seconds)
         self._sessionmaker = sessionmaker
 
-    async def read_token(self, token: str | None, user_manager: BaseUserManager[User, uuid.UUID]) -> User | None:
-        if token is None:
+    def user_id(self, token: str | None) -> uuid.UUID | None:
+        """Whose token this is, if it is a valid one."""
+        if not token:
             return None
         try:
-            data = decode_jwt(token, self.decode_key, self.token_audience, algorithms=[self.algorithm])
-            user_id = user_manager.parse_id(data["sub"])
-        except (jwt.PyJWTError, KeyError, exceptions.InvalidID):
+            claims = decode_jwt(token, self.decode_key, self.token_audience, algorithms=[self.algorithm])
+            return uuid.UUID(claims["sub"])
+        except (jwt.PyJWTError, KeyError, ValueError, TypeError):
+            return None
+
+    async def read_token(self, token: str | None, user_manager: object = None) -> User | None:
+        if (user_id := self.user_id(token)) is None:
             return None
         async with self._sessionmaker() as session:
             return await session.get(User, user_id)
@@ -82,5 +89,27 @@ _cookie_reader = AuthenticationBackend(
 
 fastapi_users = FastAPIUsers[User, uuid.UUID](get_user_manager, [bearer_backend, _cookie_reader])
 
-current_active_user = fastapi_users.current_user(active=True)
-CurrentUser = Annotated[User, Depends(current_active_user)]
+# The caller of this API's own routes. The same tokens and cookie as fastapi-users' authenticator (its login routes
+# issue them, its account routes read them), read without its per-request machinery: the account's user manager,
+# database adapter and session are not needed to know who is calling, and building them cost more than the read.
+_bearer = OAuth2PasswordBearer(tokenUrl="auth/jwt/login", auto_error=False)
+_cookie = APIKeyCookie(name=AUTH_COOKIE_NAME, auto_error=False)
+
+
+async def current_user(
+    services: ServicesDep,
+    bearer: Annotated[str | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Caller:
+    strategy = TokenStrategy(services.settings, services.reader)
+    for token in (bearer, cookie):
+        if (user_id := strategy.user_id(token)) is None:
+            continue
+        async with services.reading.connect() as connection:
+            found = await repository.caller(connection, user_id)
+        if found is not None and found.is_active:
+            return found
+    raise HTTPException(status_code=401)
+
+
+CurrentUser = Annotated[Caller, Depends(current_user)]

@@ -7,17 +7,42 @@ from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
-from sqlalchemy import and_, case, delete, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, bindparam, case, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app import credits
 from app.models import User, utcnow
 
 EmailKind = Literal["reset", "verify"]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling, as their account stood when the request began."""
+
+    id: uuid.UUID
+    email: str
+    is_active: bool
+    is_superuser: bool
+    is_verified: bool
+    credits: int
+
+
+_columns = User.__table__.c  # the library declares some of User's columns as plain attributes
+# Built once, with a bound parameter: keying a freshly built statement costs more than running this one.
+_CALLER = select(_columns.id, _columns.email, _columns.is_active, _columns.is_superuser, _columns.is_verified,
+                 _columns.credits).where(_columns.id == bindparam("user_id"))
+
+
+async def caller(connection: AsyncConnection, user_id: uuid.UUID) -> Caller | None:
+    """The account behind a token: plain columns on a connection, the cheapest read there is, made on every call."""
+    row = (await connection.execute(_CALLER, {"user_id": user_id})).first()
+    return Caller(*row) if row is not None else None
 
 
 class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
@@ -42,7 +67,7 @@ class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
         await self.session.flush()
         return user
 
-    async def delete(self, user: User) -> None:
+    async def delete(self, user: User | Caller) -> None:
         await self.session.execute(delete(User).where(User.id == user.id))
 
 

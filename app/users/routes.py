@@ -42,8 +42,15 @@ for _by_email in (fastapi_users.get_reset_password_router(), fastapi_users.get_v
 # Only the person's own account: administration is `python -m app.admin`, so the library's superuser routes by id
 # are not served (to everyone else they would answer 403 for another user's id, where this API answers 404).
 _users = fastapi_users.get_users_router(UserRead, UserUpdate)
-_users.routes = [route for route in _users.routes if getattr(route, "path", "").startswith("/me")]
+_users.routes = [route for route in _users.routes
+                 if isinstance(route, APIRoute) and route.path == "/me" and route.methods == {"PATCH"}]
 router.include_router(_users, prefix="/users", tags=["users"])
+
+
+@router.get("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
+async def me(user: CurrentUser) -> UserRead:
+    """Your account, with your credits."""
+    return UserRead.model_validate(user, from_attributes=True)
 
 
 @router.delete("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE)

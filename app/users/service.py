@@ -6,15 +6,14 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import User
 from app.storage import Storage
 from app.storage.keys import user_prefix
-from app.users.repository import UserDatabase
+from app.users.repository import Caller, UserDatabase
 
 logger = logging.getLogger(__name__)
 
 
-async def delete_account(session: AsyncSession, storage: Storage, user: User) -> None:
+async def delete_account(session: AsyncSession, storage: Storage, user: Caller) -> None:
     """The person, every generation with its stored images, and the credit history, for good.
 
     Files first: if storage fails the account stays and the delete can be tried again, so no image is left
