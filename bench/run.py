@@ -113,7 +113,7 @@ async def main_async() -> int:
     say()
     say(f"(took {time.monotonic() - started:.0f} s; machine now: {_describe_machine()})")
     say(summary(rows))
-    if any(row.ours == "ERROR" for row in rows):
+    if any(row.ours == "ERROR" for row in rows) or os.environ.get("BENCH_KEEP_LOGS"):
         say(f"logs kept in {workdir / 'logs'}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -161,8 +161,8 @@ class OpenRouterProvider:
         self, image: bytes, content_type: str, style: Style, generation_id: str
     ) -> ProviderResult:
         run = _Run(generation_id, self._clock() + self._deadline_seconds, self._clock)
-        body = build_body(image, content_type, style, model=self._model, max_tokens=self._max_tokens)
-        content = json.dumps(body).encode()
+        # Megabytes of base64 and JSON each way: encoded and decoded in a thread, never on the event loop.
+        content = await asyncio.to_thread(_encoded_body, image, content_type, style, self._model, self._max_tokens)
         try:
             data: Any = await self._retrying(run)(self._attempt, run, content)
             answer = read_answer(data)
@@ -225,7 +225,7 @@ class OpenRouterProvider:
         try:
             response, raw = await self._post(run, content, remaining)
             status = response.status_code
-            data = self._decode(run, response, raw)
+            data = self._decode(run, response, await asyncio.to_thread(_parsed, raw))
             return data
         finally:
             openrouter_id = safe_token(data.get("id")) if isinstance(data, dict) else None
@@ -263,11 +263,7 @@ class OpenRouterProvider:
             raise OpenRouterError(FailureKind.UNAVAILABLE, detail=detail, retry=Retry.ONCE) from None
         return response, raw
 
-    def _decode(self, run: _Run, response: httpx.Response, raw: bytes) -> Any:
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = None
+    def _decode(self, run: _Run, response: httpx.Response, data: Any) -> Any:
         error = data.get("error") if isinstance(data, dict) else None
         code = error.get("code") if isinstance(error, dict) else None
         status = response.status_code
@@ -316,3 +312,15 @@ class OpenRouterProvider:
         if response.status_code in (401, 403):
             return "rejected"
         return "unreachable"
+
+
+def _encoded_body(image: bytes, content_type: str, style: Style, model: str, max_tokens: int) -> bytes:
+    return json.dumps(build_body(image, content_type, style, model=model, max_tokens=max_tokens)).encode()
+
+
+def _parsed(raw: bytes) -> Any:
+    """The answer's JSON, or None when it is not JSON."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None

@@ -85,7 +85,7 @@ class ImageFetcher:
 
     async def fetch(self, url: str, *, timeout: float) -> bytes:
         if url[:5].lower() == "data:":
-            return decode_data_url(url, self._max_bytes)
+            return await asyncio.to_thread(decode_data_url, url, self._max_bytes)
         try:
             async with asyncio.timeout(timeout):
                 return await self._download(url, timeout)
