@@ -130,8 +130,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users:Current User */
-        get: operations["users-users:current_user"];
+        /**
+         * Me
+         * @description Your account, with your credits.
+         */
+        get: operations["users-me"];
         put?: never;
         post?: never;
         /**
@@ -558,10 +561,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /**
-             * Email
-             * Format: email
-             */
+            /** Email */
             email: string;
             /**
              * Is Active
@@ -989,7 +989,7 @@ export interface operations {
             };
         };
     };
-    "users-users:current_user": {
+    "users-me": {
         parameters: {
             query?: never;
             header?: never;
@@ -1007,12 +1007,14 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Missing token or inactive user. */
+            /** @description UNAUTHORIZED: missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description VALIDATION_ERROR: bad query or form values */
             422: {
