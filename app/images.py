@@ -1,6 +1,6 @@
 """Turning untrusted upload bytes into a clean image: decoded, checked, metadata-free and sized for the model.
 
-Everything here is synchronous and CPU-bound; callers run it in a worker thread. libvips does the work: pyvips
+The work is synchronous and CPU-bound; `clean` runs it in the image threads. libvips does the work: pyvips
 calls it through cffi, which releases the GIL for the length of every C call, so uploads cleaned in two threads
 really use two cores. HEIC is the one exception: the libvips of the pyvips-binary wheel has no HEVC decoder (its
 libheif reads AVIF only), so HEIC/HEIF is decoded by pillow-heif and its pixels handed to libvips.
@@ -20,11 +20,14 @@ The steps, and why in this order:
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
 import os
 import struct
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -143,14 +146,12 @@ def clean_image(
 ) -> CleanImage:
     """Decode an upload, refuse what is unsafe, and re-encode only its pixels (upright, sRGB, at most max_side).
 
-    With `thumbnail_size`, a WebP preview is made from the same decoded pixels: one decode, not two. `full_colour`
+    With `thumbnail_size`, a WebP preview of the clean picture comes with it. `full_colour`
     keeps JPEG's chroma at full resolution: sharper coloured edges (a costume's outline) for half again the bytes."""
     im = _load_fitted(data, max_pixels=max_pixels, max_side=max_side)
     keep_alpha = output == "png"
     try:
         im = _pixels_only(im, keep_alpha=keep_alpha)
-        if thumbnail_size is not None:
-            im = im.copy_memory()  # decoded once, read twice
         if output == "jpeg":
             # subsample_mode="on": 4:2:0 chroma, what Pillow (and every camera) does at q90; libvips' "auto" would
             # switch it off at q >= 90 for a third more bytes the model does not need. No optimize_coding: its
@@ -160,11 +161,24 @@ def clean_image(
             out = im.pngsave_buffer(compression=6, filter=_PNG_FILTER_ALL, keep=_KEEP_NONE)
         thumbnail = None
         if thumbnail_size is not None:
-            small = im.thumbnail_image(thumbnail_size, height=thumbnail_size, size="down", no_rotate=True)
+            # From the clean output, not the upload: nothing of the upload's metadata can reach it, and a JPEG
+            # decodes at 1/8 scale straight away (keeping the full picture in memory for a second encoder would
+            # hold megabytes per upload in progress).
+            small = pyvips.Image.thumbnail_buffer(out, thumbnail_size, height=thumbnail_size, size="down")
             thumbnail = small.webpsave_buffer(Q=THUMBNAIL_QUALITY, keep=_KEEP_NONE)
     except pyvips.Error as exc:  # pixels are decoded only now, as they stream into the encoder
         raise ImageRejected(CORRUPT) from exc
     return CleanImage(out, f"image/{output}", im.width, im.height, thumbnail)
+
+
+# Image work is CPU-bound and holds a decoded picture per call: more calls at once than cores would only hold more
+# pictures in memory while they wait for a core. Callers queue here instead (and the event loop never waits).
+_POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="image")
+
+
+async def clean(data: bytes, **options: Any) -> CleanImage:
+    """`clean_image`, run in the image threads."""
+    return await asyncio.get_running_loop().run_in_executor(_POOL, functools.partial(clean_image, data, **options))
 
 
 def _sniff(data: bytes) -> str:

@@ -491,3 +491,22 @@ def test_results_may_keep_their_colour_at_full_resolution() -> None:
 
     assert JpegImagePlugin.get_sampling(usual) == 2  # 4:2:0, what cameras do
     assert JpegImagePlugin.get_sampling(full) == 0  # 4:4:4
+
+
+async def test_clean_runs_in_the_image_threads_not_on_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.images as images
+
+    loop_thread = threading.get_ident()
+    threads: list[tuple[int, str]] = []
+
+    def recording(data: bytes, **options: object) -> CleanImage:
+        threads.append((threading.get_ident(), threading.current_thread().name))
+        return clean_image(data, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(images, "clean_image", recording)
+    cleaned = await images.clean(encode(gradient(300, 200), "PNG"), output="jpeg", thumbnail_size=64, **LIMITS)
+
+    assert cleaned.thumbnail is not None
+    [(ident, name)] = threads
+    assert ident != loop_thread
+    assert name.startswith("image")

@@ -13,13 +13,13 @@ import time
 import uuid
 from datetime import timedelta
 
-from app import credits
+from app import credits, images
 from app.db import after_commit, unit_of_work
 from app.errors import describe_exception
 from app.generations import repository
 from app.generations.failures import MSG_BAD_RESULT, MSG_INTERNAL, Fault, refund_due
 from app.generations.repository import Lease
-from app.images import ImageRejected, clean_image
+from app.images import ImageRejected
 from app.models import Generation, GenerationStatus, utcnow
 from app.providers import outages
 from app.providers.base import ProviderError, ProviderResult
@@ -98,9 +98,9 @@ async def _run(services: Services, lease: Lease) -> None:
         return
 
     try:
-        image = await asyncio.to_thread(
-            clean_image, result.image, max_pixels=services.settings.max_image_pixels, max_side=RESULT_MAX_SIDE,
-            output="jpeg", quality=RESULT_QUALITY, full_colour=True, thumbnail_size=services.settings.thumbnail_size,
+        image = await images.clean(
+            result.image, max_pixels=services.settings.max_image_pixels, max_side=RESULT_MAX_SIDE, output="jpeg",
+            quality=RESULT_QUALITY, full_colour=True, thumbnail_size=services.settings.thumbnail_size,
         )
     except ImageRejected:
         logger.warning("generation %s: model answer is not a usable image", generation.id)

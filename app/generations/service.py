@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import credits
+from app import credits, images
 from app.config import Settings
 from app.db import after_commit, unit_of_work
 from app.errors import (
@@ -33,7 +33,6 @@ from app.generations import repository
 from app.generations.events import RECHECK_SECONDS
 from app.generations.repository import Reads
 from app.generations.schemas import GenerationOut, GenerationPage, UserStats
-from app.images import clean_image
 from app.models import Generation, GenerationStatus, new_generation_id, utcnow
 from app.providers import outages
 from app.services import Services
@@ -82,9 +81,9 @@ async def submit(
         if not services.provider.is_available() or await outages.ongoing(session, services.provider.name):
             raise ServiceUnavailable()
 
-    original = await asyncio.to_thread(
-        clean_image, upload, max_pixels=settings.max_image_pixels, max_side=settings.model_image_max_side,
-        output="jpeg", thumbnail_size=settings.thumbnail_size,
+    original = await images.clean(
+        upload, max_pixels=settings.max_image_pixels, max_side=settings.model_image_max_side, output="jpeg",
+        thumbnail_size=settings.thumbnail_size,
     )
     assert original.thumbnail is not None
     generation = Generation(

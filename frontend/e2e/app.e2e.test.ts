@@ -83,7 +83,7 @@ describe("a new hero", () => {
       const dialog = await visible(page.getByRole("dialog", { name: /transformation/ }));
       await visible(dialog.getByRole("slider", { name: /Before and after comparison/ }));
       const download = dialog.getByRole("link", { name: "Download" });
-      expect(await download.getAttribute("download")).toMatch(/^aivenger-gen_.*\.png$/);
+      expect(await download.getAttribute("download")).toMatch(/^aivenger-gen_.*\.jpg$/);
       const href = await download.getAttribute("href");
       expect(href).toMatch(/^\/media\//);
       const image = await page.request.get(href ?? "");
