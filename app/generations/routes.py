@@ -35,7 +35,7 @@ from app.generations.schemas import (
 from app.models import GenerationStatus
 from app.schemas import Deleted
 from app.styles import DEFAULT_STYLE, STYLES
-from app.users.auth import CurrentUser
+from app.users.auth import CurrentUser, ReadingUser
 
 router = APIRouter(tags=["generations"], responses=UNAUTHORIZED_RESPONSE)
 public_router = APIRouter(tags=["styles"])
@@ -105,7 +105,7 @@ async def create_generation(
 async def list_generations(
     services: ServicesDep,
     reads: ReadsDep,
-    user: CurrentUser,
+    user: ReadingUser,
     status: StatusName | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -116,7 +116,7 @@ async def list_generations(
 
 @router.get("/generations/{generation_id}", responses=error_responses(NotFound))
 async def get_generation(
-    generation_id: str, services: ServicesDep, reads: ReadsDep, user: CurrentUser
+    generation_id: str, services: ServicesDep, reads: ReadsDep, user: ReadingUser
 ) -> GenerationOut:
     return await service.get(reads, services.storage, user.id, generation_id)
 
@@ -131,7 +131,7 @@ async def delete_generation(
 
 
 @router.get("/user/stats", tags=["users"])
-async def user_stats(user: CurrentUser, reads: ReadsDep) -> UserStats:
+async def user_stats(user: ReadingUser, reads: ReadsDep) -> UserStats:
     """Credits, the number of completed generations, and when the newest completed one was made."""
     return await service.stats(reads, user)
 

@@ -11,11 +11,12 @@ from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 from fastapi_users import FastAPIUsers
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, CookieTransport, JWTStrategy
 from fastapi_users.jwt import decode_jwt
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.deps import ServicesDep, SessionDep
+from app.deps import ReadsDep, ServicesDep, SessionDep
 from app.models import User
+from app.services import Services
 from app.users import repository
 from app.users.manager import UserManager
 from app.users.repository import Caller, UserDatabase
@@ -96,20 +97,41 @@ _bearer = OAuth2PasswordBearer(tokenUrl="auth/jwt/login", auto_error=False)
 _cookie = APIKeyCookie(name=AUTH_COOKIE_NAME, auto_error=False)
 
 
-async def current_user(
-    services: ServicesDep,
-    bearer: Annotated[str | None, Depends(_bearer)],
-    cookie: Annotated[str | None, Depends(_cookie)],
+async def _find_caller(
+    services: Services, tokens: tuple[str | None, ...], connection: AsyncConnection | None = None
 ) -> Caller:
     strategy = TokenStrategy(services.settings, services.reader)
-    for token in (bearer, cookie):
+    for token in tokens:
         if (user_id := strategy.user_id(token)) is None:
             continue
-        async with services.reading.connect() as connection:
+        if connection is not None:
             found = await repository.caller(connection, user_id)
+        else:
+            async with services.reading.connect() as own:
+                found = await repository.caller(own, user_id)
         if found is not None and found.is_active:
             return found
     raise HTTPException(status_code=401)
 
 
+async def current_user(
+    services: ServicesDep,
+    bearer: Annotated[str | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Caller:
+    """The caller, read on a connection held only for that read (a write or a slow route follows)."""
+    return await _find_caller(services, (bearer, cookie))
+
+
+async def current_reader(
+    services: ServicesDep,
+    reads: ReadsDep,
+    bearer: Annotated[str | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Caller:
+    """The caller of a route that only reads, read on the same connection as the route's own reads."""
+    return await _find_caller(services, (bearer, cookie), reads)
+
+
 CurrentUser = Annotated[Caller, Depends(current_user)]
+ReadingUser = Annotated[Caller, Depends(current_reader)]

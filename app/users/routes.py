@@ -14,7 +14,14 @@ from app.errors import UNAUTHORIZED_RESPONSE, EmailNotConfigured, TooManyFailedL
 from app.models import User
 from app.schemas import Deleted
 from app.users import service
-from app.users.auth import AUTH_COOKIE_NAME, CurrentUser, bearer_backend, cookie_backend, fastapi_users
+from app.users.auth import (
+    AUTH_COOKIE_NAME,
+    CurrentUser,
+    ReadingUser,
+    bearer_backend,
+    cookie_backend,
+    fastapi_users,
+)
 from app.users.schemas import UserCreate, UserRead, UserUpdate
 
 
@@ -48,7 +55,7 @@ router.include_router(_users, prefix="/users", tags=["users"])
 
 
 @router.get("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
-async def me(user: CurrentUser) -> UserRead:
+async def me(user: ReadingUser) -> UserRead:
     """Your account, with your credits."""
     return UserRead.model_validate(user, from_attributes=True)
 
