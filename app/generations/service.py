@@ -85,7 +85,6 @@ async def submit(
         upload, max_pixels=settings.max_image_pixels, max_side=settings.model_image_max_side, output="jpeg",
         thumbnail_size=settings.thumbnail_size,
     )
-    assert original.thumbnail is not None
     generation = Generation(
         id=new_generation_id(), user_id=user.id, style=style, status=GenerationStatus.PENDING,
         credits_used=settings.generation_cost, idempotency_key=idempotency_key,
@@ -93,10 +92,14 @@ async def submit(
     generation.original_image_key = generation_file(user.id, generation.id, f"original.{original.extension}")
     generation.original_thumbnail_key = generation_file(user.id, generation.id, "original-thumbnail.webp")
     stored = [generation.original_image_key, generation.original_thumbnail_key]
-    await asyncio.gather(
-        services.storage.put(generation.original_image_key, original.data, original.content_type),
-        services.storage.put(generation.original_thumbnail_key, original.thumbnail, "image/webp"),
-    )
+    try:
+        await asyncio.gather(
+            services.storage.put(generation.original_image_key, original.data, original.content_type),
+            services.storage.put(generation.original_thumbnail_key, original.thumbnail or b"", "image/webp"),
+        )
+    except BaseException:  # one of the two may be stored: nothing is left behind
+        await services.storage.delete(stored)
+        raise
 
     async with contextlib.AsyncExitStack() as stack:
         # Watch before queueing, so that news of the end cannot come before anyone listens.
