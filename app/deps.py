@@ -22,12 +22,10 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: committed when the route returns, rolled back when it raises.
-
-    A GET only reads, so its session reads statement by statement, with no transaction to begin and end."""
-    reads_only = request.method in ("GET", "HEAD")
-    async with unit_of_work(services.reader if reads_only else services.sessionmaker) as session:
+async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed when the route returns, rolled back when it raises. (Routes that
+    only read take `ReadsDep` instead.)"""
+    async with unit_of_work(services.sessionmaker) as session:
         yield session
 
 

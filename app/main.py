@@ -7,7 +7,6 @@ import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import FastAPI
@@ -38,9 +37,6 @@ def _operation_id(route: APIRoute) -> str:
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    # Image work, big JSON and file writes (each fsync'd) run in the default thread pool; with its default of
-    # cores + 4 threads, a few writes waiting on the disk held back the pictures waiting for a core.
-    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="work"))
     broker = build_broker(settings)
     services = await Services.start(settings, queue=GenerationQueue(broker), listen=True)
     broker.state.services = services  # tasks run in this process with the in-process queue

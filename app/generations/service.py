@@ -187,7 +187,7 @@ async def _wait_for_end(
 async def get_owned(session: AsyncSession, user_id: uuid.UUID, generation_id: str) -> Generation:
     """The user's generation; someone else's answers exactly like a missing one."""
     generation = None
-    if _GENERATION_ID.fullmatch(generation_id):
+    if _is_generation_id(generation_id):
         generation = await repository.get_owned(session, user_id, generation_id)
     if generation is None:
         raise NotFound("Generation not found.")
@@ -196,7 +196,7 @@ async def get_owned(session: AsyncSession, user_id: uuid.UUID, generation_id: st
 
 async def get(reads: Reads, storage: Storage, user_id: uuid.UUID, generation_id: str) -> GenerationOut:
     """The user's generation; someone else's answers exactly like a missing one."""
-    row = await repository.shown(reads, user_id, generation_id) if _GENERATION_ID.fullmatch(generation_id) else None
+    row = await repository.shown(reads, user_id, generation_id) if _is_generation_id(generation_id) else None
     if row is None:
         raise NotFound("Generation not found.")
     return (await to_out_many([row], storage))[0]
@@ -209,6 +209,11 @@ async def delete(session: AsyncSession, storage: Storage, user_id: uuid.UUID, ge
     await repository.delete_row(session, generation.id)
 
 
+def _is_generation_id(value: str) -> bool:
+    """An id this API could have made; anything else (a NUL byte, say) is not looked up at all."""
+    return _GENERATION_ID.fullmatch(value) is not None
+
+
 def encode_cursor(created_at: datetime, generation_id: str) -> str:
     raw = f"{created_at.isoformat()}|{generation_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -219,7 +224,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, generation_id = raw.split("|", 1)
         created_at = datetime.fromisoformat(created)
-        if created_at.tzinfo is None or not _GENERATION_ID.fullmatch(generation_id):
+        if created_at.tzinfo is None or not _is_generation_id(generation_id):
             raise ValueError("not a cursor this API made")
         return created_at.astimezone(UTC), generation_id
     except (ValueError, UnicodeDecodeError, OverflowError):
