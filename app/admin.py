@@ -19,7 +19,7 @@ async def adjust_credits(database_url: str, email: str, amount: int, note: str) 
     engine = create_engine(database_url)
     try:
         async with unit_of_work(create_sessionmaker(engine)) as session:
-            user = await UserDatabase(session, signup_credits=0).get_by_email(email)
+            user = await UserDatabase(session).get_by_email(email)
             if user is None:
                 raise LookupError(f"no user with email {email}")
             return await credits.adjust(session, user.id, amount, note)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # since the last one (a password reset ends it at once).
     login_max_failures: int = 10
     login_lockout_seconds: int = 15 * 60
+    # Per client address, so one stranger can neither farm free credits nor lock out many accounts.
+    signup_limit_per_ip_per_hour: int = 5
+    login_limit_per_ip_per_hour: int = 30
     # Where people open the SPA, for the links in emails; PUBLIC_URL when the API serves the SPA itself.
     app_url: str | None = None
     smtp_url: SecretStr | None = None
@@ -74,6 +77,8 @@ class Settings(BaseSettings):
     recovery_interval_seconds: float = 15.0
 
     signup_credits: int = 30
+    # Grant the free credits when the account confirms its email address, not at sign-up (needs SMTP_URL).
+    signup_credits_require_verified: bool = False
     generation_cost: int = 10
     refund_model_failures: bool = False
 
@@ -123,6 +128,10 @@ class Settings(BaseSettings):
                     "AUTH_SECRET must be set to a random value of at least 32 characters when "
                     "APP_ENV=production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
                 )
+        if self.signup_credits_require_verified and not self.sends_email:
+            raise ConfigurationError(
+                "SIGNUP_CREDITS_REQUIRE_VERIFIED=true needs SMTP_URL: without email nobody could confirm an address."
+            )
         if self.provider == "openrouter" and not self.openrouter_api_key:
             raise ConfigurationError(
                 "AI_PROVIDER=openrouter needs OPENROUTER_API_KEY (https://openrouter.ai/settings/keys)."

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -129,3 +131,10 @@ async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncI
 def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:
     """Run `callback` once the session's unit of work has committed (a task about a row must find the row)."""
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def insert_for(session: AsyncSession, model: Any) -> Any:
+    """An INSERT that can say ON CONFLICT (both databases speak it, each through its own dialect's construct)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sqlite_insert(model)
+    return postgresql_insert(model)

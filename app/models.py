@@ -14,6 +14,7 @@ from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTableUUID
 from fastapi_users_db_sqlalchemy.generics import GUID
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -73,6 +74,43 @@ class User(SQLAlchemyBaseUserTableUUID, Base):
     # Consecutive wrong passwords and when the last one came: enough of them in a row stop password guessing.
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Whether this account has had its free credits (at sign-up, or on confirming its email when that is required).
+    signup_credits_granted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class AccessToken(Base):
+    """A login session: the hash of its random token (never the token), so a logout or a new password ends it."""
+
+    __tablename__ = "access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                               index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class RateLimitWindow(Base):
+    """How often one client address did one limited thing (sign up, log in) in one fixed window of time.
+
+    The address is kept as a keyed hash: enough to count, not enough to tell who it was."""
+
+    __tablename__ = "rate_limit_windows"
+
+    bucket: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
+    hits: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class GrantedEmail(Base):
+    """Email addresses that have had free credits, as keyed hashes: deleting an account and signing up again with
+    the same address grants none, and no deleted address is kept."""
+
+    __tablename__ = "granted_emails"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class GenerationStatus(StrEnum):

@@ -73,6 +73,9 @@ def api_env(
         "AI_PROVIDER": provider,
         "SIGNUP_CREDITS": str(PLENTY_OF_CREDITS),
         "RATE_LIMIT_PER_MINUTE": str(NO_RATE_LIMIT),
+        # Every simulated person signs up and logs in from this one machine.
+        "SIGNUP_LIMIT_PER_IP_PER_HOUR": str(NO_RATE_LIMIT),
+        "LOGIN_LIMIT_PER_IP_PER_HOUR": str(NO_RATE_LIMIT),
         "FRONTEND_DIST": str(storage_dir / "no-spa"),
     }
     if provider == "openrouter":

@@ -26,7 +26,8 @@ from app.db import create_engine
 from app.main import create_app
 from tests.support import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, POSTGRES_ADMIN_URL, ROOT, Api, StartApi, free_port
 
-TABLES = ("generations", "credit_ledger", "users", "provider_outages")
+TABLES = ("generations", "credit_ledger", "access_tokens", "users", "provider_outages", "rate_limit_windows",
+          "granted_emails")
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -112,6 +113,9 @@ def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
             "ai_provider": "local",
             "frontend_dist": tmp_path / "no-spa",
             "recovery_interval_seconds": 3600,
+            # Every in-process client comes from one address; the tests of these limits set their own.
+            "signup_limit_per_ip_per_hour": 100_000,
+            "login_limit_per_ip_per_hour": 100_000,
             **overrides,
         }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -1,36 +1,43 @@
-"""Who is calling: fastapi-users' JWT bearer for API clients, an HttpOnly cookie for the SPA."""
+"""Who is calling: a login token as a bearer for API clients, or in an HttpOnly cookie for the SPA.
+
+Login tokens are random strings; only their SHA-256 is stored (`access_tokens`), so a copy of the database holds
+no usable token, and a logout or a new password ends a login at once, which signed tokens could not.
+"""
 
 from __future__ import annotations
 
-import time
+import hashlib
+import secrets
 import uuid
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated
 
-import jwt
-from cachetools import LRUCache
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 from fastapi_users import FastAPIUsers
-from fastapi_users.authentication import AuthenticationBackend, BearerTransport, CookieTransport, JWTStrategy
-from fastapi_users.jwt import decode_jwt
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from fastapi_users.authentication import AuthenticationBackend, BearerTransport, CookieTransport, Strategy
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.config import Settings
+from app.db import unit_of_work
 from app.deps import ReadsDep, ServicesDep, SessionDep
-from app.models import User
+from app.models import User, utcnow
 from app.services import Services
 from app.users import repository
 from app.users.manager import UserManager
 from app.users.repository import Caller, UserDatabase
 
 AUTH_COOKIE_NAME = "aivenger_auth"
-# Tokens whose signature was checked, with whom they name and when they expire (about 300 bytes each).
-_VERIFIED: LRUCache[tuple[Any, str], tuple[uuid.UUID, float]] = LRUCache(maxsize=10_000)
+
+
+def token_hash(token: str) -> str:
+    # A token carries 256 random bits: a plain digest cannot be reversed, and a slow hash would gain nothing.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # Plain functions, not generators: they depend on the request's unit of work, which ends before the answer is sent.
-async def get_user_db(request: Request, session: SessionDep) -> UserDatabase:
-    return UserDatabase(session, request.app.state.settings.signup_credits)
+async def get_user_db(session: SessionDep) -> UserDatabase:
+    return UserDatabase(session)
 
 
 async def get_user_manager(
@@ -39,46 +46,33 @@ async def get_user_manager(
     return UserManager(user_db, services)
 
 
-class TokenStrategy(JWTStrategy[User, uuid.UUID]):
-    """fastapi-users' JWT, whose user is read in a short session of its own.
+class StoredTokens(Strategy[User, uuid.UUID]):
+    """fastapi-users' token strategy over `access_tokens`; each step in a short unit of work of its own, so a
+    request holds no database connection while it does slow work."""
 
-    A request then holds no database connection while it does slow work (cleaning an upload, waiting for its
-    generation), and the route's unit of work holds only what the route itself reads and writes.
-    """
-
-    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        super().__init__(secret=settings.auth_secret.get_secret_value(),
-                         lifetime_seconds=settings.access_token_lifetime_seconds)
-        self._sessionmaker = sessionmaker
-
-    def user_id(self, token: str | None) -> uuid.UUID | None:
-        """Whose token this is, if it is a valid one.
-
-        A token checked once is remembered until it expires: the same bytes under the same key verify the same
-        way, and checking a signature costs more than the rest of reading who calls."""
-        if not token:
-            return None
-        remembered = _VERIFIED.get((self.decode_key, token))
-        if remembered is not None and remembered[1] > time.time():
-            return remembered[0]
-        try:
-            claims = decode_jwt(token, self.decode_key, self.token_audience, algorithms=[self.algorithm])
-            user_id = uuid.UUID(claims["sub"])
-        except (jwt.PyJWTError, KeyError, ValueError, TypeError):
-            return None
-        if isinstance(claims.get("exp"), int | float):
-            _VERIFIED[(self.decode_key, token)] = (user_id, float(claims["exp"]))
-        return user_id
+    def __init__(self, services: Services) -> None:
+        self._services = services
 
     async def read_token(self, token: str | None, user_manager: object = None) -> User | None:
-        if (user_id := self.user_id(token)) is None:
+        if not token:
             return None
-        async with self._sessionmaker() as session:
-            return await session.get(User, user_id)
+        async with self._services.sessionmaker() as session:
+            return await repository.user_by_token(session, token_hash(token))
+
+    async def write_token(self, user: User) -> str:
+        token = secrets.token_urlsafe(32)
+        lifetime = timedelta(seconds=self._services.settings.access_token_lifetime_seconds)
+        async with unit_of_work(self._services.sessionmaker) as session:
+            await repository.start_login(session, user.id, token_hash(token), utcnow() + lifetime)
+        return token
+
+    async def destroy_token(self, token: str, user: User) -> None:
+        async with unit_of_work(self._services.sessionmaker) as session:
+            await repository.end_login(session, token_hash(token))
 
 
-async def get_jwt_strategy(services: ServicesDep) -> TokenStrategy:
-    return TokenStrategy(services.settings, services.reader)
+async def get_token_strategy(services: ServicesDep) -> StoredTokens:
+    return StoredTokens(services)
 
 
 def cookie_backend(settings: Settings) -> AuthenticationBackend[User, uuid.UUID]:
@@ -90,15 +84,15 @@ def cookie_backend(settings: Settings) -> AuthenticationBackend[User, uuid.UUID]
         cookie_httponly=True,
         cookie_samesite=settings.cookie_samesite,
     )
-    return AuthenticationBackend(name="cookie", transport=transport, get_strategy=get_jwt_strategy)
+    return AuthenticationBackend(name="cookie", transport=transport, get_strategy=get_token_strategy)
 
 
 bearer_backend = AuthenticationBackend(
-    name="jwt", transport=BearerTransport(tokenUrl="auth/jwt/login"), get_strategy=get_jwt_strategy
+    name="jwt", transport=BearerTransport(tokenUrl="auth/jwt/login"), get_strategy=get_token_strategy
 )
 # Reading credentials needs only the cookie's name; login and logout use the app's cookie_backend(settings).
 _cookie_reader = AuthenticationBackend(
-    name="cookie", transport=CookieTransport(cookie_name=AUTH_COOKIE_NAME), get_strategy=get_jwt_strategy
+    name="cookie", transport=CookieTransport(cookie_name=AUTH_COOKIE_NAME), get_strategy=get_token_strategy
 )
 
 fastapi_users = FastAPIUsers[User, uuid.UUID](get_user_manager, [bearer_backend, _cookie_reader])
@@ -113,15 +107,14 @@ _cookie = APIKeyCookie(name=AUTH_COOKIE_NAME, auto_error=False)
 async def _find_caller(
     services: Services, tokens: tuple[str | None, ...], connection: AsyncConnection | None = None
 ) -> Caller:
-    strategy = TokenStrategy(services.settings, services.reader)
     for token in tokens:
-        if (user_id := strategy.user_id(token)) is None:
+        if not token:
             continue
         if connection is not None:
-            found = await repository.caller(connection, user_id)
+            found = await repository.caller(connection, token_hash(token))
         else:
             async with services.reading.connect() as own:
-                found = await repository.caller(own, user_id)
+                found = await repository.caller(own, token_hash(token))
         if found is not None and found.is_active:
             return found
     raise HTTPException(status_code=401)

@@ -65,13 +65,29 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         user_dict = user_create.create_update_dict() if safe else user_create.create_update_dict_superuser()
         user_dict["hashed_password"] = await self._hash(user_dict.pop("password"))
         created_user = await self.user_db.create(user_dict)
+        if not self.settings.signup_credits_require_verified:
+            await self._grant_free_credits(created_user)
         await self.on_after_register(created_user, request)
         return created_user
 
+    async def on_after_verify(self, user: User, request: Request | None = None) -> None:
+        if self.settings.signup_credits_require_verified:
+            await self._grant_free_credits(user)
+
+    async def _grant_free_credits(self, user: User) -> None:
+        granted = await repository.grant_free_credits(
+            self.user_db.session, user, self.settings.signup_credits,  # type: ignore[attr-defined]
+            self.settings.auth_secret.get_secret_value(),
+        )
+        if not granted:
+            logger.info("account %s gets no free credits: its email address had them before", user.id)
+
     async def authenticate(self, credentials: OAuth2PasswordRequestForm) -> User | None:
-        try:
-            user = await self.get_by_email(credentials.username)
-        except exceptions.UserNotExists:
+        # Every step in a short session of its own, one connection at a time: a login holding the request's
+        # connection while it waits for another would let a crowd of logins take the whole pool.
+        async with self.services.sessionmaker() as session:
+            user = await UserDatabase(session).get_by_email(credentials.username)
+        if user is None:
             await self._hash(credentials.password)  # an unknown email takes as long as a wrong password
             return None
         # Its own unit of work: the attempt must stay counted when this request answers with an error.
@@ -89,9 +105,9 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         verified, updated_hash = await self._verify(credentials.password, user.hashed_password)
         if not verified:
             return None
-        await repository.clear_failed_logins(self.user_db.session, user.id)  # type: ignore[attr-defined]
-        if updated_hash is not None:
-            await self.user_db.update(user, {"hashed_password": updated_hash})
+        # Committed before the login token is written, which is a unit of work of its own too.
+        async with unit_of_work(self.services.sessionmaker) as session:
+            await repository.clear_failed_logins(session, user.id, updated_hash)
         return user
 
     async def _may_email(self, user: User, kind: EmailKind) -> bool:
@@ -174,4 +190,6 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
             update_dict["hashed_password"] = await self._hash(password)
             # A new password (a reset, say) ends a lockout: the guesses were against the old one.
             update_dict |= {"failed_logins": 0, "last_failed_login_at": None}
+            # And every login made with the old one, wherever it was made.
+            await repository.end_every_login(self.user_db.session, user.id)  # type: ignore[attr-defined]
         return await super()._update(user, update_dict)

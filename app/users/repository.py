@@ -5,10 +5,12 @@ Nothing here commits: the unit of work that owns the session does (`app.db.unit_
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
@@ -16,7 +18,8 @@ from sqlalchemy import and_, bindparam, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app import credits
-from app.models import User, utcnow
+from app.db import insert_for
+from app.models import AccessToken, GrantedEmail, User, UTCDateTime, utcnow
 
 EmailKind = Literal["reset", "verify"]
 
@@ -34,30 +37,83 @@ class Caller:
 
 
 _columns = User.__table__.c  # the library declares some of User's columns as plain attributes
-# Built once, with a bound parameter: keying a freshly built statement costs more than running this one.
-_CALLER = select(_columns.id, _columns.email, _columns.is_active, _columns.is_superuser, _columns.is_verified,
-                 _columns.credits).where(_columns.id == bindparam("user_id"))
+_tokens = AccessToken.__table__.c
+# Built once, with bound parameters: keying a freshly built statement costs more than running this one.
+_CALLER = (
+    select(_columns.id, _columns.email, _columns.is_active, _columns.is_superuser, _columns.is_verified,
+           _columns.credits)
+    .select_from(AccessToken.__table__.join(User.__table__, _tokens.user_id == _columns.id))
+    .where(_tokens.token_hash == bindparam("token_hash"), _tokens.expires_at > bindparam("now", type_=UTCDateTime))
+)
 
 
-async def caller(connection: AsyncConnection, user_id: uuid.UUID) -> Caller | None:
-    """The account behind a token: plain columns on a connection, the cheapest read there is, made on every call."""
-    row = (await connection.execute(_CALLER, {"user_id": user_id})).first()
+async def caller(connection: AsyncConnection, token_hash: str) -> Caller | None:
+    """The account behind a live login token: plain columns on a connection, the cheapest read there is, made on
+    every call (a disabled account or an ended login stops working at once)."""
+    row = (await connection.execute(_CALLER, {"token_hash": token_hash, "now": utcnow()})).first()
     return Caller(*row) if row is not None else None
+
+
+async def user_by_token(session: AsyncSession, token_hash: str) -> User | None:
+    return await session.scalar(
+        select(User).join(AccessToken, AccessToken.user_id == User.id)
+        .where(AccessToken.token_hash == token_hash, AccessToken.expires_at > utcnow())
+    )
+
+
+async def start_login(session: AsyncSession, user_id: uuid.UUID, token_hash: str, expires_at: datetime) -> None:
+    """A new login; the account's expired ones are forgotten at the same time."""
+    await session.execute(delete(AccessToken).where(AccessToken.user_id == user_id,
+                                                    AccessToken.expires_at <= utcnow()))
+    session.add(AccessToken(token_hash=token_hash, user_id=user_id, expires_at=expires_at))
+    await session.flush()
+
+
+async def end_login(session: AsyncSession, token_hash: str) -> None:
+    await session.execute(delete(AccessToken).where(AccessToken.token_hash == token_hash))
+
+
+async def end_every_login(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(delete(AccessToken).where(AccessToken.user_id == user_id))
+
+
+def email_fingerprint(secret: str, email: str) -> str:
+    """A keyed hash of an address, the same for its case and `+tag` variants: enough to recognise it again, not
+    enough to recover it."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    return hmac.new(secret.encode(), f"email:{local.split('+', 1)[0]}@{domain}".encode(), hashlib.sha256).hexdigest()
+
+
+async def grant_free_credits(session: AsyncSession, user: User, amount: int, secret: str) -> bool:
+    """The welcome credits, once per account and once per email address ever (deleting the account and signing
+    up again with the address grants none). Two atomic claims, so concurrent calls grant at most once."""
+    claimed = await session.execute(
+        update(User).where(User.id == user.id, User.signup_credits_granted.is_(False))
+        .values(signup_credits_granted=True).execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    first_time = await session.execute(
+        insert_for(session, GrantedEmail).values(email_hash=email_fingerprint(secret, user.email), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[GrantedEmail.email_hash])
+    )
+    if first_time.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    # The welcome credits move through the ledger like every other credit.
+    user.credits = await credits.grant_signup(session, user.id, amount)
+    return True
 
 
 class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
     """The library's adapter, flushing where the library would commit."""
 
-    def __init__(self, session: AsyncSession, signup_credits: int) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, User)
-        self.signup_credits = signup_credits
 
     async def create(self, create_dict: dict[str, Any]) -> User:
         user = User(**create_dict, credits=0)
         self.session.add(user)
         await self.session.flush()
-        # The welcome credits move through the ledger like every other credit.
-        user.credits = await credits.grant_signup(self.session, user.id, self.signup_credits)
         return user
 
     async def update(self, user: User, update_dict: dict[str, Any]) -> User:
@@ -115,8 +171,11 @@ async def take_login_attempt(
     return max(1, math.ceil((last + timedelta(seconds=lockout_seconds) - now).total_seconds()))
 
 
-async def clear_failed_logins(session: AsyncSession, user_id: uuid.UUID) -> None:
+async def clear_failed_logins(session: AsyncSession, user_id: uuid.UUID, new_hash: str | None = None) -> None:
+    """After a right password: the count starts again, and a hash the hasher upgraded is kept."""
+    values: dict[str, Any] = {"failed_logins": 0, "last_failed_login_at": None}
+    if new_hash is not None:
+        values["hashed_password"] = new_hash
     await session.execute(
-        update(User).where(User.id == user_id).values(failed_logins=0, last_failed_login_at=None)
-        .execution_options(synchronize_session=False)
+        update(User).where(User.id == user_id).values(values).execution_options(synchronize_session=False)
     )

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 from fastapi_users.authentication import AuthenticationBackend
 
+from app import limits
 from app.config import Settings
 from app.deps import ServicesDep, SessionDep
-from app.errors import UNAUTHORIZED_RESPONSE, EmailNotConfigured, TooManyFailedLogins, error_responses
+from app.errors import (
+    UNAUTHORIZED_RESPONSE,
+    EmailNotConfigured,
+    RateLimited,
+    TooManyFailedLogins,
+    error_responses,
+)
 from app.models import User
 from app.schemas import Deleted
 from app.users import service
@@ -31,18 +39,32 @@ async def require_email(request: Request) -> None:
         raise EmailNotConfigured()
 
 
+async def limit_signups(request: Request, services: ServicesDep) -> None:
+    await limits.enforce(services.sessionmaker, request, "signup", services.settings.signup_limit_per_ip_per_hour,
+                         timedelta(hours=1), "Too many sign-ups from your address. Try again in an hour.")
+
+
+async def limit_logins(request: Request, services: ServicesDep) -> None:
+    await limits.enforce(services.sessionmaker, request, "login", services.settings.login_limit_per_ip_per_hour,
+                         timedelta(hours=1), "Too many login attempts from your address. Try again later.")
+
+
 def _auth_router(backend: AuthenticationBackend[User, uuid.UUID]) -> APIRouter:
-    """The library's /login and /logout, with the lockout's 429 in /login's documented answers."""
-    auth = fastapi_users.get_auth_router(backend)
-    for route in auth.routes:
-        if isinstance(route, APIRoute) and route.path == "/login":
-            route.responses.update(error_responses(TooManyFailedLogins))
+    """The library's /login and /logout; /login limited per client address, its 429s documented."""
+    library = fastapi_users.get_auth_router(backend)
+    login = APIRouter(routes=[route for route in library.routes if getattr(route, "path", None) == "/login"])
+    rest = APIRouter(routes=[route for route in library.routes if getattr(route, "path", None) != "/login"])
+    auth = APIRouter()
+    auth.include_router(login, dependencies=[Depends(limit_logins)],
+                        responses=error_responses(TooManyFailedLogins, RateLimited))
+    auth.include_router(rest)
     return auth
 
 
 router = APIRouter()
 router.include_router(_auth_router(bearer_backend), prefix="/auth/jwt", tags=["auth"])
-router.include_router(fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"])
+router.include_router(fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"],
+                      dependencies=[Depends(limit_signups)], responses=error_responses(RateLimited))
 for _by_email in (fastapi_users.get_reset_password_router(), fastapi_users.get_verify_router(UserRead)):
     router.include_router(_by_email, prefix="/auth", tags=["auth"], dependencies=[Depends(require_email)],
                           responses=error_responses(EmailNotConfigured))

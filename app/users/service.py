@@ -21,5 +21,5 @@ async def delete_account(session: AsyncSession, storage: Storage, user: Caller) 
     work still running for a deleted generation finds its row gone and removes what it stored.
     """
     await storage.delete_prefix(user_prefix(user.id))
-    await UserDatabase(session, signup_credits=0).delete(user)
+    await UserDatabase(session).delete(user)
     logger.info("account %s deleted", user.id)

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import func, select
 
-from app.models import CreditLedgerEntry, Generation, User
-from tests.support import PASSWORD, Api
+from app.models import CreditLedgerEntry, Generation, GrantedEmail, User
+from tests.support import PASSWORD, Api, ledger, user_id
 
 WAIT = {"Prefer": "wait=30"}
 
@@ -48,15 +48,21 @@ async def test_deleting_an_account_removes_everything_it_owned(api: Api) -> None
     assert (await api.client.get(f"/generations/{theirs['id']}", headers=other)).status_code == 200
 
 
-async def test_the_email_can_sign_up_again_with_fresh_credits(api: Api) -> None:
+async def test_the_email_can_sign_up_again_but_gets_no_free_credits_twice(api: Api) -> None:
     me = await api.register("phoenix@example.com")
     await api.upload(me, extra_headers=WAIT)
     await api.client.delete("/users/me", headers=me)
 
-    again = await api.register("phoenix@example.com")
+    again = await api.register("Phoenix+again@Example.com")  # case and +tags name the same inbox
 
-    assert await api.credits(again) == 30
+    assert await api.credits(again) == 0
+    assert await ledger(api, await user_id(api, again)) == []
     assert (await api.client.get("/generations", headers=again)).json()["count"] == 0
+    # What is kept is a keyed hash, not the address.
+    async with api.services.sessionmaker() as session:
+        kept = list(await session.scalars(select(GrantedEmail.email_hash)))
+    assert len(kept) == 1
+    assert "phoenix" not in kept[0]
 
 
 async def test_a_cookie_session_is_cleared(api: Api) -> None:

@@ -88,3 +88,18 @@ async def test_the_lockout_is_documented_on_both_logins(api: Api) -> None:
     for login_path in ("/auth/jwt/login", "/auth/cookie/login"):
         assert "429" in paths[login_path]["post"]["responses"], login_path
     assert "429" not in paths["/auth/jwt/logout"]["post"]["responses"]
+
+
+async def test_parallel_guessing_checks_no_more_passwords_than_the_limit(start_api, hashing_threads) -> None:
+    api = await start_api(login_max_failures=10, login_lockout_seconds=600)
+    await api.register("gamora@example.com")
+    hashing_threads.clear()  # from here on, each entry is one password hashed or checked
+
+    answers = await asyncio.gather(*(api.login("gamora@example.com", WRONG) for _ in range(40)))
+
+    assert sorted(a.status_code for a in answers) == [400] * 10 + [429] * 30
+    assert len(hashing_threads) == 10
+    # Locked: the right password is not even checked, however many try it at once.
+    rights = await asyncio.gather(*(api.login("gamora@example.com", PASSWORD) for _ in range(6)))
+    assert [r.status_code for r in rights] == [429] * 6
+    assert len(hashing_threads) == 10

@@ -1,71 +1,104 @@
-"""Login tokens: a token checked once is remembered, but never past its expiry or under another key."""
+"""Login tokens end when they should: at logout, on a new password, at expiry, with the account."""
 
 from __future__ import annotations
 
-import time
-import uuid
+import asyncio
+import hashlib
+from datetime import timedelta
 
-import pytest
-from fastapi_users.jwt import generate_jwt
+from sqlalchemy import select, update
 
-from app.config import Settings
-from app.users import auth
-from app.users.auth import TokenStrategy
+from app.models import AccessToken, utcnow
+from tests.support import PASSWORD, Api
 
-AUDIENCE = ["fastapi-users:auth"]
-
-
-def strategy(secret: str) -> TokenStrategy:
-    settings = Settings(_env_file=None, auth_secret=secret)  # type: ignore[call-arg]
-    return TokenStrategy(settings, sessionmaker=None)  # type: ignore[arg-type]
+async def bearer(api: Api, email: str, password: str = PASSWORD) -> dict[str, str]:
+    login = await api.login(email, password)
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
-def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
-    secret = "s" * 40
-    someone = uuid.uuid4()
-    token = generate_jwt({"sub": str(someone), "aud": AUDIENCE}, secret, lifetime_seconds=60)
-    reader = strategy(secret)
-
-    assert reader.user_id(token) == someone
-    assert reader.user_id(token) == someone  # remembered
-
-    later = time.time() + 61
-    monkeypatch.setattr(auth.time, "time", lambda: later)
-    monkeypatch.setattr("jwt.api_jwt.datetime", _Frozen(later))
-    assert reader.user_id(token) is None
+async def status_of(api: Api, headers: dict[str, str]) -> int:
+    return (await api.client.get("/users/me", headers=headers)).status_code
 
 
-def test_a_token_remembered_under_one_key_is_refused_under_another() -> None:
-    token = generate_jwt({"sub": str(uuid.uuid4()), "aud": AUDIENCE}, "a" * 40, lifetime_seconds=60)
+async def test_logout_ends_that_login_and_no_other(api: Api) -> None:
+    first = await api.register("peter@example.com")
+    second = await bearer(api, "peter@example.com")
 
-    assert strategy("a" * 40).user_id(token) is not None
-    assert strategy("b" * 40).user_id(token) is None
+    logout = await api.client.post("/auth/jwt/logout", headers=first)
 
-
-def test_tampered_and_foreign_tokens_are_refused() -> None:
-    secret = "s" * 40
-    token = generate_jwt({"sub": str(uuid.uuid4()), "aud": AUDIENCE}, secret, lifetime_seconds=60)
-    reader = strategy(secret)
-
-    assert reader.user_id(token[:-2] + ("AA" if token[-2:] != "AA" else "BB")) is None
-    assert reader.user_id(generate_jwt({"sub": "not-a-uuid", "aud": AUDIENCE}, secret, 60)) is None
-    assert reader.user_id(generate_jwt({"sub": str(uuid.uuid4()), "aud": ["elsewhere"]}, secret, 60)) is None
-    assert reader.user_id("") is None
-    assert reader.user_id("\x00") is None
+    assert logout.status_code == 204
+    assert await status_of(api, first) == 401
+    assert await status_of(api, second) == 200
+    # A second logout with the dead token is refused like any dead token.
+    assert (await api.client.post("/auth/jwt/logout", headers=first)).status_code == 401
 
 
-class _Frozen:
-    """PyJWT's view of now, moved to `at` (it checks `exp` against datetime.now)."""
+async def test_a_new_password_ends_every_earlier_login_bearer_and_cookie(api: Api) -> None:
+    phone = await api.register("gwen@example.com")
+    laptop = await bearer(api, "gwen@example.com")
+    cookie = await api.client.post("/auth/cookie/login", data={"username": "gwen@example.com", "password": PASSWORD})
+    assert cookie.status_code == 204
+    assert (await api.client.get("/users/me")).status_code == 200
 
-    def __init__(self, at: float) -> None:
-        import datetime
+    changed = await api.client.patch("/users/me", headers=laptop,
+                                     json={"password": "a-new-password-1", "current_password": PASSWORD})
 
-        self._datetime = datetime.datetime
-        self._at = at
-        self.timezone = datetime.timezone
+    assert changed.status_code == 200
+    assert await status_of(api, phone) == 401
+    assert await status_of(api, laptop) == 401
+    assert (await api.client.get("/users/me")).status_code == 401  # the cookie's login ended too
+    api.client.cookies.clear()
+    assert await status_of(api, await bearer(api, "gwen@example.com", "a-new-password-1")) == 200
 
-    def now(self, tz: object = None) -> object:
-        return self._datetime.fromtimestamp(self._at, tz)  # type: ignore[arg-type]
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._datetime, name)
+async def test_changing_only_the_email_keeps_the_logins(api: Api) -> None:
+    me = await api.register("miles@example.com")
+    changed = await api.client.patch("/users/me", headers=me,
+                                     json={"email": "spider@example.com", "current_password": PASSWORD})
+    assert changed.status_code == 200
+    assert await status_of(api, me) == 200
+
+
+async def test_an_expired_login_is_refused(api: Api) -> None:
+    me = await api.register("logan@example.com")
+    async with api.services.sessionmaker() as session:
+        await session.execute(update(AccessToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+        await session.commit()
+
+    assert await status_of(api, me) == 401
+    # The library's own routes read tokens the same way.
+    assert (await api.client.patch("/users/me", headers=me, json={})).status_code == 401
+
+
+async def test_only_a_hash_of_each_token_is_stored(api: Api) -> None:
+    me = await api.register("kitty@example.com")
+    token = me["Authorization"].removeprefix("Bearer ")
+    async with api.services.sessionmaker() as session:
+        stored = list(await session.scalars(select(AccessToken.token_hash)))
+
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+    assert token not in stored
+
+
+async def test_garbage_and_forged_tokens_are_refused(api: Api) -> None:
+    me = await api.register("jean@example.com")
+    token = me["Authorization"].removeprefix("Bearer ")
+    for forged in (token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), "x", "Bearer", token + "="):
+        assert await status_of(api, {"Authorization": f"Bearer {forged}"}) == 401
+
+
+async def test_deleting_the_account_ends_its_logins(api: Api) -> None:
+    me = await api.register("scott@example.com")
+    other = await bearer(api, "scott@example.com")
+    assert (await api.client.delete("/users/me", headers=me)).status_code == 200
+    assert await status_of(api, other) == 401
+    async with api.services.sessionmaker() as session:
+        assert list(await session.scalars(select(AccessToken))) == []
+
+
+async def test_concurrent_logins_each_get_their_own_token(api: Api) -> None:
+    await api.register("ororo@example.com")
+    logins = await asyncio.gather(*(bearer(api, "ororo@example.com") for _ in range(5)))
+    assert len({h["Authorization"] for h in logins}) == 5
+    assert all([await status_of(api, h) == 200 for h in logins])
