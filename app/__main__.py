@@ -11,6 +11,7 @@ import argparse
 import uvicorn
 
 from app.config import get_settings
+from app.serving import REQUEST_DEADLINE_SECONDS, http_protocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="API processes (each a full server)")
+    # Only for tests, which cannot wait out the real deadline; production keeps the contract's.
+    serve.add_argument("--request-deadline", type=float, default=REQUEST_DEADLINE_SECONDS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -28,6 +31,8 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        # Holds every request to the HTTP contract's limits on header size and on time to arrive (app.serving).
+        http=http_protocol(args.request_deadline),
         # The client address is the socket's, or X-Forwarded-For's only when the peer is a trusted proxy.
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
