@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from app import client_config, logs, media, spa
+from app import client_config, docs, logs, media, spa
 from app.config import ConfigurationError, Settings, get_settings
 from app.errors import ErrorBody, describe_exception, install_error_handlers
 from app.generations import routes as generation_routes
@@ -21,6 +21,7 @@ from app.generations.recovery import run_periodically
 from app.generations.tasks import GenerationQueue, build_broker
 from app.health import router as health_router
 from app.middleware import MULTIPART_OVERHEAD, BodySizeLimit, CatchUnexpected, CookieCsrfGuard
+from app.security_headers import SecurityHeaders
 from app.services import Services
 from app.users.auth import AUTH_COOKIE_NAME
 from app.users.routes import cookie_auth_router
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         summary="Turn a portrait into a superhero avatar.",
         lifespan=lifespan,
+        docs_url=None,  # served by app.docs, with no CDN
+        redoc_url=None,
         generate_unique_id_function=_operation_id,
         responses={422: {"model": ErrorBody, "description": "VALIDATION_ERROR: bad query or form values"}},
     )
@@ -104,9 +107,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(client_config.router)
     if settings.storage_backend == "local":
         app.include_router(media.router)
+    docs.mount(app)
     spa.mount(app, settings.frontend_dist)
 
-    # Added innermost first: a request passes CORS, then CatchUnexpected, BodySizeLimit, CookieCsrfGuard, the routes.
+    # Added innermost first: a request passes SecurityHeaders, CORS, CatchUnexpected, BodySizeLimit, CookieCsrfGuard,
+    # then the routes.
     app.add_middleware(CookieCsrfGuard, cookie_name=AUTH_COOKIE_NAME,
                        allowed_origins=[settings.public_url, *settings.cors_origins])
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD,
@@ -119,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Prefer", "Idempotency-Key"],
             expose_headers=["Location", "Retry-After", "Preference-Applied", "Idempotent-Replayed"],
         )
+    app.add_middleware(SecurityHeaders, settings=settings)
     return app
 
 
