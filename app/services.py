@@ -7,18 +7,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db import create_engine, create_reading_engine, create_sessionmaker
+from app.errors import describe_exception
 from app.generations.events import FinishedGenerations
 from app.generations.leases import LeaseKeeper
 from app.providers import create_provider
 from app.providers.base import ImageProvider
 from app.storage import Storage, create_storage
+
+logger = logging.getLogger(__name__)
+
+# How long a shutdown waits for emails still being sent.
+ERRAND_SHUTDOWN_SECONDS = 35
 
 
 class WorkQueue(Protocol):
@@ -41,6 +49,8 @@ class Services:
     events: FinishedGenerations
     leases: LeaseKeeper
     _background: list[asyncio.Task[None]] = field(default_factory=list)
+    # Work a request starts and does not wait for (sending an email); finished, not dropped, at shutdown.
+    _errands: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod
     async def start(cls, settings: Settings, *, queue: WorkQueue, listen: bool) -> Services:
@@ -66,7 +76,25 @@ class Services:
         services._background.append(asyncio.create_task(services.leases.run(), name="lease-keeper"))
         return services
 
+    def run_errand(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Start `work` without waiting for it; a failure is logged, never raised into a request."""
+        task = asyncio.create_task(work, name=name)
+        self._errands.add(task)
+        task.add_done_callback(self._errand_done)
+
+    def _errand_done(self, task: asyncio.Task[None]) -> None:
+        self._errands.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            logger.error("%s failed: %s", task.get_name(), describe_exception(error))
+
+    async def errands_done(self, timeout: float = ERRAND_SHUTDOWN_SECONDS) -> None:
+        """Wait for the errands under way (and any they start), at most `timeout` seconds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._errands and (left := deadline - asyncio.get_running_loop().time()) > 0:
+            await asyncio.wait(set(self._errands), timeout=left)
+
     async def aclose(self) -> None:
+        await self.errands_done()
         for task in self._background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

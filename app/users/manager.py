@@ -123,6 +123,10 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     async def forgot_password(self, user: User, request: Request | None = None) -> None:
         if not user.is_active:
             raise exceptions.UserInactive()
+        # The answer does not wait: an address with an account answers as fast as one without.
+        self.services.run_errand(self._send_reset_link(user), name="password reset email")
+
+    async def _send_reset_link(self, user: User) -> None:
         if not await self._may_email(user, "reset"):
             return
         # The token carries a hash of the current password hash, so it stops working once the password changes.
@@ -132,9 +136,6 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
             self.reset_password_token_secret,
             self.reset_password_token_lifetime_seconds,
         )
-        await self.on_after_forgot_password(user, token, request)
-
-    async def on_after_forgot_password(self, user: User, token: str, request: Request | None = None) -> None:
         await mail.send(
             self.settings, user.email, "Reset your AIVenger password",
             "Someone asked to reset the password of your AIVenger account.\n\n"
@@ -144,6 +145,9 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         )
 
     async def on_after_request_verify(self, user: User, token: str, request: Request | None = None) -> None:
+        self.services.run_errand(self._send_verify_link(user, token), name="verification email")
+
+    async def _send_verify_link(self, user: User, token: str) -> None:
         if not await self._may_email(user, "verify"):
             return
         await mail.send(

@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import update
 
-from app.config import Settings
+from app.config import ConfigurationError, Settings
 from app.models import User
-from tests.support import PASSWORD, Api, free_port
+from tests.support import PASSWORD, Api, free_port, ledger, user_id
 
 NEW_PASSWORD = "a-brand-new-secret-9"
 
@@ -80,6 +80,7 @@ async def test_a_reset_link_is_emailed_and_sets_a_new_password_once(start_api, s
     await api.register("storm@example.com")
 
     asked = await api.client.post("/auth/forgot-password", json={"email": "storm@example.com"})
+    await api.services.errands_done()  # the answer does not wait for the email
 
     assert asked.status_code == 202
     assert inbox.envelope_recipients == [["storm@example.com"]]
@@ -111,16 +112,19 @@ async def test_one_account_gets_at_most_one_email_per_cooldown(start_api, smtp_s
     answers = await asyncio.gather(*(
         api.client.post("/auth/forgot-password", json={"email": "loki@example.com"}) for _ in range(5)
     ))
+    await api.services.errands_done()  # the answer does not wait for the email
     assert [a.status_code for a in answers] == [202] * 5  # the same answer: nothing tells that mail was held back
     assert inbox.envelope_recipients == [["loki@example.com"]]
 
     await api.client.post("/auth/forgot-password", json={"email": "thor@example.com"})  # another account: its own
+    await api.services.errands_done()  # the answer does not wait for the email
     assert inbox.envelope_recipients == [["loki@example.com"], ["thor@example.com"]]
 
     async with api.services.sessionmaker() as session:  # the cooldown passes
         await session.execute(update(User).values(reset_email_sent_at=None))
         await session.commit()
     await api.client.post("/auth/forgot-password", json={"email": "loki@example.com"})
+    await api.services.errands_done()  # the answer does not wait for the email
     assert len(inbox.messages) == 3
 
 
@@ -129,6 +133,7 @@ async def test_an_unknown_email_gets_the_same_answer_and_no_mail(start_api, smtp
     api = await start_api(smtp_url=smtp_url)
 
     asked = await api.client.post("/auth/forgot-password", json={"email": "nobody@example.com"})
+    await api.services.errands_done()  # the answer does not wait for the email
 
     assert asked.status_code == 202
     assert inbox.messages == []
@@ -140,6 +145,7 @@ async def test_links_point_at_the_api_origin_when_it_serves_the_spa(start_api, s
     await api.register("wasp@example.com")
 
     await api.client.post("/auth/forgot-password", json={"email": "wasp@example.com"})
+    await api.services.errands_done()  # the answer does not wait for the email
 
     assert reset_link(inbox.messages[0]).startswith("http://localhost:8000/reset-password?token=")
 
@@ -157,6 +163,7 @@ async def test_a_too_short_new_password_is_refused_and_the_link_still_works(star
     api = await start_api(smtp_url=smtp_url)
     await api.register("vision@example.com")
     await api.client.post("/auth/forgot-password", json={"email": "vision@example.com"})
+    await api.services.errands_done()  # the answer does not wait for the email
     token = token_of(reset_link(inbox.messages[0]))
 
     short = await api.client.post("/auth/reset-password", json={"token": token, "password": "short"})
@@ -190,6 +197,7 @@ async def test_an_unreachable_mail_server_is_logged_without_secrets(start_api, c
 
     with caplog.at_level(logging.INFO):
         asked = await api.client.post("/auth/forgot-password", json={"email": "quake@example.com"})
+        await api.services.errands_done()  # the answer does not wait for the email
 
     assert asked.status_code == 202
     assert "not sent" in caplog.text
@@ -205,6 +213,7 @@ async def test_reset_hashing_runs_off_the_event_loop_thread(start_api, smtp_serv
     loop_thread = threading.get_ident()
 
     await api.client.post("/auth/forgot-password", json={"email": "shuri@example.com"})  # hashes the fingerprint
+    await api.services.errands_done()  # the answer does not wait for the email
     token = token_of(reset_link(inbox.messages[0]))
     await api.client.post("/auth/reset-password", json={"token": token, "password": NEW_PASSWORD})  # checks, hashes
 
@@ -219,6 +228,7 @@ async def test_a_verification_link_is_emailed_and_marks_the_address_verified(sta
     assert (await api.client.get("/users/me", headers=me)).json()["is_verified"] is False
 
     asked = await api.client.post("/auth/request-verify-token", json={"email": "groot@example.com"})
+    await api.services.errands_done()  # the answer does not wait for the email
 
     assert asked.status_code == 202
     assert inbox.messages[0]["Subject"] == "Confirm your email for AIVenger"
@@ -238,6 +248,7 @@ async def test_each_kind_of_email_has_its_own_cooldown(start_api, smtp_server) -
 
     for path in ("/auth/request-verify-token", "/auth/forgot-password") * 2:
         assert (await api.client.post(path, json={"email": "rocket@example.com"})).status_code == 202
+        await api.services.errands_done()  # the answer does not wait for the email
 
     assert [m["Subject"] for m in inbox.messages] == ["Confirm your email for AIVenger", "Reset your AIVenger password"]
 
@@ -246,3 +257,52 @@ async def test_each_kind_of_email_has_its_own_cooldown(start_api, smtp_server) -
 def test_an_smtp_url_that_cannot_work_is_refused_at_start(url: str) -> None:
     with pytest.raises(ValueError, match="SMTP_URL must look like"):
         Settings(_env_file=None, smtp_url=url)  # type: ignore[call-arg]
+
+
+async def test_a_known_address_is_answered_without_waiting_for_the_mail_server(start_api) -> None:
+    """The same answer for every address, as fast: sending happens after the answer."""
+    connected = asyncio.Event()
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # accepts, never greets: the mail would wait SEND_TIMEOUT_SECONDS
+        connected.set()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        api = await start_api(smtp_url=f"smtp://127.0.0.1:{port}")
+        await api.register("silent@example.com")
+
+        known = await asyncio.wait_for(api.client.post("/auth/forgot-password",
+                                                       json={"email": "silent@example.com"}), 10)
+        unknown = await api.client.post("/auth/forgot-password", json={"email": "nobody@example.com"})
+
+        assert (known.status_code, known.content) == (unknown.status_code, unknown.content) == (202, b"null")
+        await asyncio.wait_for(connected.wait(), 10)  # the email for the known address is on its way
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+
+
+async def test_free_credits_can_wait_for_a_confirmed_email(start_api, smtp_server) -> None:
+    smtp_url, inbox = smtp_server
+    api = await start_api(smtp_url=smtp_url, signup_credits_require_verified=True)
+    me = await api.register("nova@example.com")
+    assert await api.credits(me) == 0
+
+    await api.client.post("/auth/request-verify-token", json={"email": "nova@example.com"})
+    await api.services.errands_done()
+    token = token_of(link_in(inbox.messages[0], "verify-email"))
+    assert (await api.client.post("/auth/verify", json={"token": token})).status_code == 200
+
+    assert await api.credits(me) == 30
+    assert await ledger(api, await user_id(api, me)) == [("signup_grant", 30, None)]
+    assert (await api.client.post("/auth/verify", json={"token": token})).status_code == 400
+    assert await api.credits(me) == 30
+
+
+def test_requiring_a_confirmed_email_needs_a_mail_server() -> None:
+    with pytest.raises(ConfigurationError, match="SIGNUP_CREDITS_REQUIRE_VERIFIED"):
+        Settings(_env_file=None, signup_credits_require_verified=True).check_startable()  # type: ignore[call-arg]

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from app.models import AccessToken, utcnow
 from tests.support import PASSWORD, Api
 
+
 async def bearer(api: Api, email: str, password: str = PASSWORD) -> dict[str, str]:
     login = await api.login(email, password)
     assert login.status_code == 200, login.text
