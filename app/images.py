@@ -47,6 +47,13 @@ ACCEPTED_CONTENT_TYPES = (
 TOO_MANY_PIXELS = "The image is too large in pixels (possible decompression bomb). Use a smaller photo."
 UNSUPPORTED = "Unsupported image format. Use JPEG, PNG, WebP or HEIC."
 CORRUPT = "The image is corrupt or truncated."
+BLANK = "The picture looks blank (nearly a single colour): there is nothing to transform. Use a photo of a person."
+
+# What an upload must have for the model to make anything of it, refused before anything is charged: a shorter
+# side of at least this many pixels, and at least this spread of brightness (standard deviation, 0-255). A blank
+# or single-colour picture, JPEG noise included, stays well under 1; a plain wall in real light is above 5.
+MIN_UPLOAD_SIDE = 256
+MIN_UPLOAD_DETAIL = 2.0
 
 class ImageRejected(ValueError):
     """Why a picture cannot be used; the message is a sentence for people."""
@@ -142,13 +149,16 @@ class CleanImage:
 
 def clean_image(
     data: bytes, *, max_pixels: int, max_side: int, output: Literal["jpeg", "png"], quality: int = JPEG_QUALITY,
-    full_colour: bool = False, thumbnail_size: int | None = None,
+    full_colour: bool = False, thumbnail_size: int | None = None, min_side: int = 0, min_detail: float = 0.0,
 ) -> CleanImage:
     """Decode an upload, refuse what is unsafe, and re-encode only its pixels (upright, sRGB, at most max_side).
 
     With `thumbnail_size`, a WebP preview of the clean picture comes with it. `full_colour`
-    keeps JPEG's chroma at full resolution: sharper coloured edges (a costume's outline) for half again the bytes."""
+    keeps JPEG's chroma at full resolution: sharper coloured edges (a costume's outline) for half again the bytes.
+    `min_side` and `min_detail` refuse pictures too small or too blank to be of use (MIN_UPLOAD_*)."""
     im = _load_fitted(data, max_pixels=max_pixels, max_side=max_side)
+    if min(im.width, im.height) < min_side:
+        raise ImageRejected(f"The picture is too small: its shorter side must be at least {min_side} pixels.")
     keep_alpha = output == "png"
     try:
         im = _pixels_only(im, keep_alpha=keep_alpha)
@@ -166,9 +176,17 @@ def clean_image(
             # hold megabytes per upload in progress).
             small = pyvips.Image.thumbnail_buffer(out, thumbnail_size, height=thumbnail_size, size="down")
             thumbnail = small.webpsave_buffer(Q=THUMBNAIL_QUALITY, keep=_KEEP_NONE)
+        if min_detail and _detail(out) < min_detail:
+            raise ImageRejected(BLANK)
     except pyvips.Error as exc:  # pixels are decoded only now, as they stream into the encoder
         raise ImageRejected(CORRUPT) from exc
     return CleanImage(out, f"image/{output}", im.width, im.height, thumbnail)
+
+
+def _detail(encoded: bytes) -> float:
+    """The spread of brightness of a clean picture, measured on a small copy (a JPEG decodes it at 1/8 scale)."""
+    small = pyvips.Image.thumbnail_buffer(encoded, 128, height=128, size="down")
+    return float(small.colourspace("b-w")[0].deviate())
 
 
 # Image work is CPU-bound and holds a decoded picture per call: more calls at once than cores would only hold more

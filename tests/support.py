@@ -115,8 +115,18 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480), **save: A
 
 
 def blank_png(size: tuple[int, int] = (400, 400)) -> bytes:
+    """One colour: refused at upload, before any charge."""
     buf = io.BytesIO()
     Image.new("RGB", size, (30, 30, 200)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def faint_png(size: tuple[int, int] = (400, 400)) -> bytes:
+    """Barely any detail: enough to be accepted, too little for the offline model, which then fails the generation
+    (the way to reach a model failure without a network)."""
+    ramp = Image.linear_gradient("L").resize(size).point(lambda v: 120 + v * 12 // 255)
+    buf = io.BytesIO()
+    Image.merge("RGB", (ramp, ramp, ramp)).save(buf, format="PNG")
     return buf.getvalue()
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app import credits
 from app.generations import pipeline
 from app.generations.failures import Fault
-from tests.support import Api, blank_png, ledger, user_id
+from tests.support import Api, faint_png, ledger, user_id
 
 
 async def test_twenty_concurrent_requests_with_thirty_credits_accept_exactly_three(api: Api) -> None:
@@ -39,7 +39,7 @@ async def test_ledger_records_signup_debit_and_refund_and_sums_to_the_balance(st
     me = await api.register()
 
     ok = (await api.upload(me, extra_headers={"Prefer": "wait=30"})).json()["generation"]
-    failed = (await api.upload(me, blank_png(), filename="b.png", content_type="image/png",
+    failed = (await api.upload(me, faint_png(), filename="b.png", content_type="image/png",
                                extra_headers={"Prefer": "wait=30"})).json()["generation"]
 
     entries = await ledger(api, await user_id(api, me))

@@ -83,7 +83,7 @@ async def submit(
 
     original = await images.clean(
         upload, max_pixels=settings.max_image_pixels, max_side=settings.model_image_max_side, output="jpeg",
-        thumbnail_size=settings.thumbnail_size,
+        thumbnail_size=settings.thumbnail_size, min_side=images.MIN_UPLOAD_SIDE, min_detail=images.MIN_UPLOAD_DETAIL,
     )
     generation = Generation(
         id=new_generation_id(), user_id=user.id, style=style, status=GenerationStatus.PENDING,

@@ -16,7 +16,7 @@ import {
   registerThroughUi,
   seriousA11yViolations,
   snapshot,
-  solidPng,
+  faintPng,
   toast,
   uniqueEmail,
   visible,
@@ -153,7 +153,7 @@ describe("a failed generation", () => {
   it("shows the model's message and can be removed from the gallery", async () => {
     await withPage(async (page) => {
       await registerThroughUi(page);
-      await generateInUi(page, { name: "blank.png", mimeType: "image/png", buffer: solidPng(256, 256, [40, 90, 200]) });
+      await generateInUi(page, { name: "blank.png", mimeType: "image/png", buffer: faintPng(320, 320, [40, 90, 200]) });
 
       const failed = await visible(toast(page, "Generation Failed"), 60_000);
       await visible(failed.getByText(BLANK_MESSAGE));
@@ -266,7 +266,7 @@ describe("every page", () => {
     const portrait = { name: "portrait.jpg", mimeType: "image/jpeg", buffer: await readFile(PORTRAIT) };
     const completed = await generateThroughApi(context, portrait, { wait: 30 });
     expect(completed.status).toBe(201);
-    const blank = { name: "blank.png", mimeType: "image/png", buffer: solidPng(64, 64, [250, 250, 250]) };
+    const blank = { name: "blank.png", mimeType: "image/png", buffer: faintPng(320, 320, [200, 200, 200]) };
     const failed = await generateThroughApi(context, blank, { wait: 30 });
     expect(failed.status).toBe(502);
     return (completed.body.generation as { id: string }).id;

@@ -202,14 +202,21 @@ export function portraitAsHeic(): Buffer {
   return made.stdout;
 }
 
-export function solidPng(width: number, height: number, [r, g, b]: [number, number, number]): Buffer {
+/**
+ * A picture with barely any detail: a ramp of twelve shades over one colour. Uploads accept it (a blank one they
+ * refuse before charging); the offline model finds too little in it and fails the generation.
+ */
+export function faintPng(width: number, height: number, [r, g, b]: [number, number, number]): Buffer {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bit depth
   header[9] = 2; // truecolour RGB
   const row = Buffer.alloc(1 + width * 3);
-  for (let x = 0; x < width; x += 1) row.set([r, g, b], 1 + x * 3);
+  for (let x = 0; x < width; x += 1) {
+    const shade = Math.floor((x * 12) / width);
+    row.set([r + shade, g + shade, b + shade], 1 + x * 3);
+  }
   const raw = Buffer.concat(Array.from({ length: height }, () => row));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

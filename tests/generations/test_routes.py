@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from app.styles import STYLES
-from tests.support import Api, blank_png, image_bytes
+from tests.support import Api, faint_png, image_bytes
 
 
 def error_of(response) -> tuple[int, str]:
@@ -71,7 +71,7 @@ class TestCreate:
     async def test_prefer_wait_answers_502_when_the_model_fails(self, api: Api) -> None:
         me = await api.register()
 
-        failed = await api.upload(me, blank_png(), filename="blank.png", content_type="image/png",
+        failed = await api.upload(me, faint_png(), filename="blank.png", content_type="image/png",
                                   extra_headers={"Prefer": "wait=30"})
 
         assert error_of(failed) == (502, "AI_GENERATION_FAILED")
@@ -86,7 +86,7 @@ class TestCreate:
         api = await start_api(refund_model_failures=True)
         me = await api.register()
 
-        failed = await api.upload(me, blank_png(), filename="b.png", content_type="image/png",
+        failed = await api.upload(me, faint_png(), filename="b.png", content_type="image/png",
                                   extra_headers={"Prefer": "wait=30"})
 
         assert failed.status_code == 502
@@ -178,7 +178,7 @@ class TestRead:
     async def test_status_filter(self, api: Api) -> None:
         me = await api.register()
         await api.upload(me, extra_headers={"Prefer": "wait=30"})
-        await api.upload(me, blank_png(), filename="b.png", content_type="image/png",
+        await api.upload(me, faint_png(), filename="b.png", content_type="image/png",
                          extra_headers={"Prefer": "wait=30"})
 
         completed = await api.client.get("/generations", params={"status": "completed"}, headers=me)
@@ -200,7 +200,7 @@ class TestRead:
         assert empty.json() == {"credits": 30, "totalGenerations": 0, "lastGenerationDate": None}
 
         done = (await api.upload(me, extra_headers={"Prefer": "wait=30"})).json()["generation"]
-        await api.upload(me, blank_png(), filename="b.png", content_type="image/png",
+        await api.upload(me, faint_png(), filename="b.png", content_type="image/png",
                          extra_headers={"Prefer": "wait=30"})
 
         stats = (await api.client.get("/user/stats", headers=me)).json()

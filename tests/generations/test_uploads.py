@@ -11,7 +11,7 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from tests.support import PORTRAIT, Api, image_bytes
+from tests.support import PORTRAIT, Api, blank_png, image_bytes
 
 
 def _png_header_only(width: int, height: int) -> bytes:
@@ -33,6 +33,11 @@ BAD_UPLOADS = {
     "truncated": (PORTRAIT.read_bytes()[: len(PORTRAIT.read_bytes()) // 2], "cut.jpg", "image/jpeg", 400),
     "bomb": (_png_header_only(60000, 60000), "bomb.png", "image/png", 400),
     "empty": (b"", "empty.jpg", "image/jpeg", 400),
+    "one-pixel": (image_bytes("PNG", size=(1, 1)), "dot.png", "image/png", 400),
+    "too-small": (image_bytes(size=(200, 200)), "small.jpg", "image/jpeg", 400),
+    "thin": (image_bytes(size=(1600, 255)), "banner.jpg", "image/jpeg", 400),
+    "blank": (blank_png(), "blank.png", "image/png", 400),
+    "white-jpeg": (blank_png((1024, 768)), "white.png", "image/png", 400),
 }
 
 
@@ -48,8 +53,25 @@ async def test_bad_upload_is_refused_and_charges_nothing(api: Api, case: str) ->
     assert refused.json()["success"] is False
     assert await api.credits(me) == 30
     assert (await api.client.get("/generations", headers=me)).json()["count"] == 0
-    assert not (api.settings.storage_dir / "generations").exists() or not any(
-        (api.settings.storage_dir / "generations").iterdir())
+    assert [f for f in api.settings.storage_dir.rglob("*") if f.is_file()] == []
+
+
+@pytest.mark.parametrize(("picture", "reason"), [
+    (image_bytes(size=(300, 200)), "The picture is too small: its shorter side must be at least 256 pixels."),
+    (blank_png(), "The picture looks blank (nearly a single colour): there is nothing to transform. "
+                  "Use a photo of a person."),
+])
+async def test_a_picture_the_model_cannot_use_is_refused_with_its_reason(api: Api, picture: bytes,
+                                                                         reason: str) -> None:
+    me = await api.register()
+    refused = await api.upload(me, picture, filename="p.png", content_type="image/png")
+    assert (refused.status_code, refused.json()["error"]) == (400, reason)
+    assert await api.credits(me) == 30
+
+
+async def test_the_smallest_usable_picture_is_accepted(api: Api) -> None:
+    me = await api.register()
+    assert (await api.upload(me, image_bytes(size=(256, 256)))).status_code == 202
 
 
 async def test_missing_file_is_upload_failed(api: Api) -> None:
@@ -128,7 +150,7 @@ def stored_folder(api: Api, generation: dict[str, str]) -> Path:
 
 
 def _jpeg_with_gps_and_rotation() -> bytes:
-    picture = Image.open(io.BytesIO(image_bytes("JPEG", (300, 200))))
+    picture = Image.open(io.BytesIO(image_bytes("JPEG", (450, 300))))
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
     exif[0x010F] = "SpyCam"  # Make
@@ -151,7 +173,7 @@ async def test_stored_original_has_no_exif_or_gps_and_is_upright(api: Api) -> No
     stored = (stored_folder(api, generation) / "original.jpg").read_bytes()
     for data in (served.content, stored, preview.content):
         picture = Image.open(io.BytesIO(data))
-        assert picture.size[0] / picture.size[1] == 200 / 300  # orientation applied, then dropped
+        assert picture.size[0] < picture.size[1]  # orientation applied (300 x 450 upright), then dropped
         assert not picture.getexif()
         assert "exif" not in picture.info
         assert "icc_profile" not in picture.info
@@ -166,7 +188,7 @@ async def test_large_photos_are_downscaled_for_the_model(api: Api) -> None:
 
 
 async def test_heic_upload_is_accepted(api: Api) -> None:
-    picture = Image.open(io.BytesIO(image_bytes("PNG", (320, 240))))
+    picture = Image.open(io.BytesIO(image_bytes("PNG", (400, 300))))
     buf = io.BytesIO()
     pillow_heif.from_pillow(picture).save(buf, format="HEIF")
     me = await api.register()
