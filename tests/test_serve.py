@@ -26,11 +26,12 @@ CUT_OFF_BOUND = 20.0
 
 
 @contextmanager
-def serving(database_url: str, auth_secret: str, workdir: Path, *options: str) -> Iterator[int]:
+def serving(database_url: str, auth_secret: str, workdir: Path, *options: str,
+            env: dict[str, str] | None = None) -> Iterator[int]:
     """`python -m app serve` on a free port, once /health answers; its output goes to workdir/serve.log."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "STORAGE_DIR": str(workdir / "media"),
-           "AUTH_SECRET": auth_secret, "APP_ENV": "test", "FRONTEND_DIST": str(workdir / "no-spa")}
+           "AUTH_SECRET": auth_secret, "APP_ENV": "test", "FRONTEND_DIST": str(workdir / "no-spa"), **(env or {})}
     with (workdir / "serve.log").open("wb") as log:
         server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port), *options],
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -57,6 +58,22 @@ def test_serve_answers_from_two_processes(settings: Settings, tmp_path: Path, em
         assert "server" not in health.headers  # no advertising of what runs it
     output = (tmp_path / "serve.log").read_text()
     assert output.count("Application startup complete") == 2, output
+
+
+@pytest.mark.parametrize(("trusted", "spoofable"), [("127.0.0.1", True), ("10.9.8.7", False)])
+def test_the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy(
+    settings: Settings, tmp_path: Path, empty_tables: None, trusted: str, spoofable: bool
+) -> None:
+    env = {"FORWARDED_ALLOW_IPS": trusted, "SIGNUP_LIMIT_PER_IP_PER_HOUR": "2"}
+    with serving(settings.database_url, settings.auth_secret.get_secret_value(), tmp_path, env=env) as port:
+        def sign_up(forwarded_for: str) -> int:
+            body = {"email": f"x{time.monotonic_ns()}@example.com", "password": "correct horse battery"}
+            return httpx.post(f"http://127.0.0.1:{port}/auth/register", json=body, timeout=30,
+                              headers={"X-Forwarded-For": forwarded_for}).status_code
+
+        assert [sign_up("203.0.113.1") for _ in range(3)] == [201, 201, 429]
+        # From the proxy, another client is another address; from anyone else, the header is a lie and ignored.
+        assert sign_up("203.0.113.2") == (201 if spoofable else 429)
 
 
 # --- the HTTP limits, on raw sockets against one server (two workers, as the limits must reach every one) ---
