@@ -8,21 +8,34 @@ Work that must wait for the commit (queueing a task about a row it wrote) is reg
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # A database that hangs must not hang requests: connecting and each statement give up after these.
 CONNECT_TIMEOUT_SECONDS = 5
 STATEMENT_TIMEOUT_SECONDS = 8
 POOL_TIMEOUT_SECONDS = 5
+
+# SQLSTATEs that say the server cannot answer now, not that the statement is wrong: a connection exception (08...),
+# too few resources such as connection slots (53...), the server shutting down or starting up (57P...), and the
+# statement_timeout or lock_timeout running out (57014, 55P03).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57P")
+_UNAVAILABLE_SQLSTATES = frozenset({"57014", "55P03"})
+# Of those, the ones after which the connection itself is gone.
+_LOST_CONNECTION_SQLSTATES = frozenset({"57P01", "57P02"})
+# SQLite's counterparts: another writer holds the lock past busy_timeout, or the file cannot be opened or read.
+_UNAVAILABLE_SQLITE_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
+                                       sqlite3.SQLITE_IOERR})
 
 _AFTER_COMMIT = "aivenger_after_commit"
 # Schema changes count as writes too, so a migration runs in one transaction; so does a savepoint, which would
@@ -46,13 +59,109 @@ def create_engine(database_url: str, *, serving: bool = True, **kwargs: Any) -> 
             })
         # No pre-ping: it would cost a round trip per request. A connection that broke is found by the statement
         # that uses it, and SQLAlchemy then replaces the whole pool, so the service recovers by itself.
-        return create_async_engine(url, pool_recycle=1800, **kwargs)
-
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
-    _defer_sqlite_transactions_to_the_first_write(engine)
+        engine = create_async_engine(url, pool_recycle=1800, **kwargs)
+    else:
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # How long a write waits for another's lock: within a request's time limit while serving, so a database
+        # held too long by someone else is a 503 like a hanging server; longer for migrations and tools.
+        busy_timeout = STATEMENT_TIMEOUT_SECONDS if serving else 30
+        engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
+        _defer_sqlite_transactions_to_the_first_write(engine)
+    _report_outages_as_database_errors(engine)
     return engine
+
+
+def unavailable_reason(error: BaseException) -> str | None:
+    """Why `error` means that the database could not answer now (down, unreachable, hung, out of connections,
+    locked by another writer), or None when it is anything else, such as a wrong statement or a broken constraint.
+
+    The reason names an error class or a code, never a driver's message: those can carry hosts and user names."""
+    for cause in reversed(list(_causes(error))):  # the innermost cause is the most telling
+        if isinstance(cause, sa_exc.TimeoutError):
+            return "no free connection in the pool"
+        if isinstance(cause, OSError):  # refused, reset, unreachable; asyncio's TimeoutError is one too
+            return type(cause).__name__
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and (sqlstate in _UNAVAILABLE_SQLSTATES
+                                          or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)):
+            return f"SQLSTATE {sqlstate}"
+        if isinstance(cause, sqlite3.Error) and cause.sqlite_errorcode & 0xFF in _UNAVAILABLE_SQLITE_CODES:
+            return cause.sqlite_errorname
+    if any(isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated for cause in _causes(error)):
+        return "connection lost"
+    return None
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means that the database could not answer now: worth a 503 and a retry, not a 500."""
+    return unavailable_reason(error) is not None
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """`error`, then what it wraps: SQLAlchemy's `orig` (the driver's error), or the explicit cause. The implicit
+    context is not followed: an error raised while handling an outage is not an outage itself."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        wrapped = getattr(current, "orig", None)
+        current = wrapped if isinstance(wrapped, BaseException) else current.__cause__
+
+
+def _connection_is_lost(error: BaseException) -> bool:
+    """Whether the connection that raised `error` can no longer be used: it broke, or a statement on it timed out on
+    our side (asyncpg's command_timeout), which leaves the connection waiting for a cancellation the server may never
+    acknowledge."""
+    for cause in _causes(error):
+        if isinstance(cause, OSError):
+            return True
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in _LOST_CONNECTION_SQLSTATES):
+            return True
+    return False
+
+
+def _report_outages_as_database_errors(engine: AsyncEngine) -> None:
+    """Every way the database can fail to answer surfaces as a SQLAlchemy error, and a connection that cannot be
+    used again leaves the pool at once.
+
+    SQLAlchemy lets the driver's own errors through when connecting (asyncpg raises OSError, TimeoutError or its own
+    errors there), and asyncpg's command_timeout as a bare TimeoutError. It does drop the connection that timed out,
+    but politely, waiting up to 2 s more for a goodbye from the server that stopped answering, and it keeps the pool's
+    other connections to that server, each of which would make its next request wait out the timeout again."""
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.Error:
+            raise
+        except Exception as exc:
+            # As the driver's own error class, so that SQLAlchemy wraps it like any other; the cause stays attached.
+            raise dialect.loaded_dbapi.OperationalError(
+                f"could not connect to the database: {type(exc).__name__}") from exc
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> BaseException | None:
+        error = context.original_exception
+        if not _connection_is_lost(error):
+            return None
+        connection = context.connection
+        if connection is not None and not connection.closed and not connection.invalidated:  # it still holds one
+            # Closed without a goodbye, which nobody would answer.
+            terminate = getattr(connection.connection.driver_connection, "terminate", None)
+            if callable(terminate):
+                terminate()
+            context.is_disconnect = True
+            # The pool's older connections go too (they are replaced as they are next taken), as SQLAlchemy does for
+            # the disconnects it recognizes itself, but not for a timeout.
+            context.invalidate_pool_on_disconnect = True
+        if context.sqlalchemy_exception is None:
+            return sa_exc.OperationalError(context.statement, context.parameters, error, hide_parameters=True,
+                                           connection_invalidated=context.is_disconnect)
+        return None
 
 
 def _defer_sqlite_transactions_to_the_first_write(engine: AsyncEngine) -> None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db import unavailable_reason
 from app.images import ImageRejected, UnsupportedFormat
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,18 @@ class ServiceUnavailable(AppError):
     status_code = 503
     code = ErrorCode.SERVICE_UNAVAILABLE
     message = "The image model is temporarily unavailable. Nothing was charged; please try again shortly."
+
+
+class DatabaseUnavailable(AppError):
+    """The database did not answer in time, or refused: nothing the client did wrong, and worth a retry."""
+
+    status_code = 503
+    code = ErrorCode.SERVICE_UNAVAILABLE
+    message = "The service is temporarily unavailable. Please try again in a few seconds."
+    retry_after_seconds = 5
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"Retry-After": str(self.retry_after_seconds)})
 
 
 class EmailNotConfigured(AppError):
@@ -214,6 +227,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if (reason := unavailable_reason(exc)) is not None:
+            logger.warning("database unavailable on %s %s: %s (%s)", request.method, request.url.path,
+                           describe_exception(exc), reason)
+            unavailable = DatabaseUnavailable()
+            return error_response(unavailable.status_code, unavailable.body(), unavailable.headers)
         logger.error("database error on %s %s: %s", request.method, request.url.path, describe_exception(exc))
         body = {"success": False, "error": "A database error occurred. Please try again.",
                 "code": ErrorCode.DATABASE_ERROR}

@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.db import is_unavailable
 from app.deps import ServicesDep
-from app.errors import describe_exception
+from app.errors import DatabaseUnavailable, describe_exception
 
 router = APIRouter(tags=["health"])
 
@@ -17,12 +18,17 @@ router = APIRouter(tags=["health"])
 @router.get("/health", responses={503: {"description": "A dependency is down"}})
 async def health(services: ServicesDep) -> JSONResponse:
     checks: dict[str, Any] = {}
+    headers: dict[str, str] = {}
     try:
         async with services.reader() as session:
             await session.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:
-        checks["database"] = f"error: {type(exc).__name__}"
+        if is_unavailable(exc):  # down or hung: a load balancer may ask again soon
+            checks["database"] = "unavailable"
+            headers["Retry-After"] = str(DatabaseUnavailable.retry_after_seconds)
+        else:
+            checks["database"] = f"error: {type(exc).__name__}"
     try:
         await services.storage.check()
         checks["storage"] = "ok"
@@ -30,4 +36,5 @@ async def health(services: ServicesDep) -> JSONResponse:
         checks["storage"] = f"error: {describe_exception(exc).split(' at ')[0]}"
     checks["provider"] = await services.provider.health()
     healthy = checks["database"] == "ok" and checks["storage"] == "ok"
-    return JSONResponse({"status": "ok" if healthy else "error", **checks}, status_code=200 if healthy else 503)
+    return JSONResponse({"status": "ok" if healthy else "error", **checks}, status_code=200 if healthy else 503,
+                        headers=headers)
