@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.db import unavailable_reason
 from app.images import ImageRejected, UnsupportedFormat
@@ -203,6 +204,18 @@ def _validation_details(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path is served with. Starlette's 405 names only those of the first route it found, and a path
+    can have several (`/users/me`: GET and DELETE here, PATCH from fastapi-users)."""
+    asked = {"type": "http", "path": request.scope["path"], "root_path": request.scope.get("root_path", ""),
+             "headers": [], "app": request.app}
+    return ", ".join(method for method in _METHODS if any(
+        route.matches({**asked, "method": method})[0] == Match.FULL for route in request.app.router.routes))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
@@ -214,12 +227,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(error.status_code, error.body())
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL_ERROR if exc.status_code >= 500 else
                                  ErrorCode.BAD_REQUEST)
         message = "Not found." if exc.status_code == 404 else _message_for(exc.status_code, exc.detail)
         body = {"success": False, "error": message, "code": code}
-        return error_response(exc.status_code, body, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return error_response(exc.status_code, body, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

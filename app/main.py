@@ -21,6 +21,7 @@ from app.generations.recovery import run_periodically
 from app.generations.tasks import GenerationQueue, build_broker
 from app.health import router as health_router
 from app.middleware import MULTIPART_OVERHEAD, BodySizeLimit, CatchUnexpected, CookieCsrfGuard
+from app.schemas import DOCUMENTED_AS_REQUIRED
 from app.security_headers import SecurityHeaders
 from app.services import Services
 from app.users.auth import AUTH_COOKIE_NAME
@@ -60,6 +61,44 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await services.aclose()
 
 
+def _require_marked_properties(schema: dict[str, Any]) -> None:
+    """Properties a route refuses itself when missing (see app.schemas.DOCUMENTED_AS_REQUIRED) are required."""
+    for component in schema["components"]["schemas"].values():
+        for name, prop in component.get("properties", {}).items():
+            if not prop.pop(DOCUMENTED_AS_REQUIRED, False):
+                continue
+            if name not in component.setdefault("required", []):
+                component["required"].append(name)
+            # Declared `X | None` so that the route sees its absence; a value sent is never null.
+            choices = [choice for choice in prop.get("anyOf", []) if choice != {"type": "null"}]
+            if len(choices) == 1:
+                del prop["anyOf"]
+                prop.update(choices[0])
+
+
+def _answer_errors_in_json(content: dict[str, Any]) -> None:
+    """An error is the one error shape in JSON, also from a route answering HTML (FastAPI documents its errors under
+    the route's own media type)."""
+    for media_type, body in list(content.items()):
+        if body.get("schema", {}).get("$ref", "").endswith(("/ErrorModel", "/ErrorBody")):
+            del content[media_type]
+            content["application/json"] = {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+
+
+_UNREADABLE_BODY = "BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing)"
+
+
+def _document_unreadable_bodies(schema: dict[str, Any]) -> None:
+    """FastAPI answers 400 to a body it cannot parse, before any route sees it: every operation taking one can."""
+    for path in schema["paths"].values():
+        for operation in path.values():
+            if "requestBody" not in operation:
+                continue
+            response = operation.setdefault("responses", {}).setdefault("400", {"description": ""})
+            response["description"] = " / ".join(filter(None, [response["description"], _UNREADABLE_BODY]))
+            response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+
+
 def _document_one_error_shape(app: FastAPI) -> None:
     """fastapi-users documents its errors as `{"detail": ...}`; the handlers answer in the one error shape, so the
     schema (and the client generated from it) must say so."""
@@ -71,11 +110,10 @@ def _document_one_error_shape(app: FastAPI) -> None:
             for path in schema["paths"].values():
                 for operation in path.values():
                     for response in operation.get("responses", {}).values():
-                        body = response.get("content", {}).get("application/json", {})
-                        if body.get("schema", {}).get("$ref", "").endswith("/ErrorModel"):
-                            body["schema"] = {"$ref": "#/components/schemas/ErrorBody"}
-                            body.pop("examples", None)
+                        _answer_errors_in_json(response.get("content", {}))
             schema["components"]["schemas"].pop("ErrorModel", None)
+            _require_marked_properties(schema)
+            _document_unreadable_bodies(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

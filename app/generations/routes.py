@@ -33,13 +33,15 @@ from app.generations.schemas import (
     UserStats,
 )
 from app.models import GenerationStatus
-from app.schemas import Deleted
+from app.schemas import DOCUMENTED_AS_REQUIRED, Deleted, Text
 from app.styles import DEFAULT_STYLE, STYLES
 from app.users.auth import CurrentUser, ReadingUser
 
 router = APIRouter(tags=["generations"], responses=UNAUTHORIZED_RESPONSE)
 public_router = APIRouter(tags=["styles"])
 
+# The cursors this API hands out are unpadded URL-safe base64.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
 _PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,6})", re.IGNORECASE)
 
 
@@ -63,11 +65,13 @@ def parse_prefer_wait(prefer: str | None) -> int:
 async def create_generation(
     services: ServicesDep,
     user: CurrentUser,
-    image: Annotated[UploadFile | None, File(description="JPEG, PNG, WebP or HEIC; at most 10 MB")] = None,
-    style: Annotated[str, Form(description="One of the ids from GET /styles")] = DEFAULT_STYLE,
+    # Required, but refused here when missing: with the upload's other faults, as 400 UPLOAD_FAILED.
+    image: Annotated[UploadFile | None, File(description="JPEG, PNG, WebP or HEIC; at most 10 MB",
+                                             json_schema_extra={DOCUMENTED_AS_REQUIRED: True})] = None,
+    style: Annotated[Text, Form(description="One of the ids from GET /styles")] = DEFAULT_STYLE,
     prefer: Annotated[str | None, Header(description="`wait=N` (N <= 60): hold the answer until done")] = None,
-    idempotency_key: Annotated[str | None, Header(max_length=255,
-                                                  description="Repeat-safe key: a repeat charges nothing")] = None,
+    idempotency_key: Annotated[Text | None, Header(max_length=255,
+                                                   description="Repeat-safe key: a repeat charges nothing")] = None,
 ) -> JSONResponse:
     """Upload a portrait and start its transformation; 10 credits are taken at once.
 
@@ -108,7 +112,8 @@ async def list_generations(
     user: ReadingUser,
     status: StatusName | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=200, pattern=CURSOR_PATTERN,
+                                       description="`nextCursor` of the previous page")] = None,
 ) -> GenerationPage:
     """The user's generations, newest first, a page at a time (`nextCursor` fetches the next page)."""
     return await service.list_page(reads, services.storage, user.id, status, limit, cursor)
@@ -116,14 +121,14 @@ async def list_generations(
 
 @router.get("/generations/{generation_id}", responses=error_responses(NotFound))
 async def get_generation(
-    generation_id: str, services: ServicesDep, reads: ReadsDep, user: ReadingUser
+    generation_id: Text, services: ServicesDep, reads: ReadsDep, user: ReadingUser
 ) -> GenerationOut:
     return await service.get(reads, services.storage, user.id, generation_id)
 
 
 @router.delete("/generations/{generation_id}", responses=error_responses(NotFound))
 async def delete_generation(
-    generation_id: str, services: ServicesDep, session: SessionDep, user: CurrentUser
+    generation_id: Text, services: ServicesDep, session: SessionDep, user: CurrentUser
 ) -> Deleted:
     """Delete the generation and every stored file of it (original, result, thumbnails)."""
     await service.delete(session, services.storage, user.id, generation_id)

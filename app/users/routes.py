@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
-from fastapi_users.authentication import AuthenticationBackend
+from fastapi_users.authentication import AuthenticationBackend, CookieTransport
 
 from app import limits
 from app.config import Settings
@@ -15,12 +16,12 @@ from app.deps import ServicesDep, SessionDep
 from app.errors import (
     UNAUTHORIZED_RESPONSE,
     EmailNotConfigured,
-    RateLimited,
-    TooManyFailedLogins,
+    ErrorBody,
+    ValidationFailed,
     error_responses,
 )
 from app.models import User
-from app.schemas import Deleted
+from app.schemas import Deleted, unstorable_text
 from app.users import service
 from app.users.auth import (
     AUTH_COOKIE_NAME,
@@ -49,14 +50,59 @@ async def limit_logins(request: Request, services: ServicesDep) -> None:
                          timedelta(hours=1), "Too many login attempts from your address. Try again later.")
 
 
+async def refuse_unstorable_text(request: Request) -> None:
+    """The library's routes take text as it comes; a NUL character or an unpaired surrogate in it would fail in the
+    database or the password hasher. Refused here like any invalid value, before the library looks it up or hashes it.
+
+    Reads the form or JSON body FastAPI has already read (Starlette keeps both)."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields = [(name, value) for name, value in (await request.form()).multi_items() if isinstance(value, str)]
+    else:
+        try:
+            body = await request.json()
+        except ValueError:  # no JSON at all: FastAPI refuses it by itself
+            return
+        fields = [(str(name), value) for name, value in body.items()
+                  if isinstance(value, str)] if isinstance(body, dict) else []
+    # A name that is itself unstorable is left out of the answer, which could not be encoded with it.
+    details = [{"loc": ["body", name] if unstorable_text(name) is None else ["body"], "msg": problem,
+                "type": "text_unstorable"}
+               for name, value in fields if (problem := unstorable_text(value)) is not None]
+    if details:
+        raise ValidationFailed(details)
+
+
+def _document_as_answered(routes: list[Any], *, no_content: bool = False) -> None:
+    """The library documents its 401s without their body, and a 200 for its routes that answer 204 with none."""
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        if 401 in route.responses:
+            route.responses[401] = UNAUTHORIZED_RESPONSE[401]
+        if no_content or route.path == "/logout":  # a logout answers 204 whichever the transport
+            route.status_code = 204
+
+
+_LOGIN_LIMITED: dict[int | str, dict[str, Any]] = {429: {
+    "model": ErrorBody,
+    "description": "RATE_LIMITED: too many wrong passwords for this account, or too many login attempts from this "
+    "address (see Retry-After)",
+}}
+_SIGNUP_LIMITED: dict[int | str, dict[str, Any]] = {429: {
+    "model": ErrorBody, "description": "RATE_LIMITED: too many sign-ups from this address (see Retry-After)",
+}}
+
+
 def _auth_router(backend: AuthenticationBackend[User, uuid.UUID]) -> APIRouter:
     """The library's /login and /logout; /login limited per client address, its 429s documented."""
     library = fastapi_users.get_auth_router(backend)
+    _document_as_answered(library.routes, no_content=isinstance(backend.transport, CookieTransport))
     login = APIRouter(routes=[route for route in library.routes if getattr(route, "path", None) == "/login"])
     rest = APIRouter(routes=[route for route in library.routes if getattr(route, "path", None) != "/login"])
     auth = APIRouter()
-    auth.include_router(login, dependencies=[Depends(limit_logins)],
-                        responses=error_responses(TooManyFailedLogins, RateLimited))
+    auth.include_router(login, dependencies=[Depends(limit_logins), Depends(refuse_unstorable_text)],
+                        responses=_LOGIN_LIMITED)
     auth.include_router(rest)
     return auth
 
@@ -64,15 +110,17 @@ def _auth_router(backend: AuthenticationBackend[User, uuid.UUID]) -> APIRouter:
 router = APIRouter()
 router.include_router(_auth_router(bearer_backend), prefix="/auth/jwt", tags=["auth"])
 router.include_router(fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"],
-                      dependencies=[Depends(limit_signups)], responses=error_responses(RateLimited))
+                      dependencies=[Depends(limit_signups)], responses=_SIGNUP_LIMITED)
 for _by_email in (fastapi_users.get_reset_password_router(), fastapi_users.get_verify_router(UserRead)):
-    router.include_router(_by_email, prefix="/auth", tags=["auth"], dependencies=[Depends(require_email)],
+    router.include_router(_by_email, prefix="/auth", tags=["auth"],
+                          dependencies=[Depends(require_email), Depends(refuse_unstorable_text)],
                           responses=error_responses(EmailNotConfigured))
 # Only the person's own account: administration is `python -m app.admin`, so the library's superuser routes by id
 # are not served (to everyone else they would answer 403 for another user's id, where this API answers 404).
 _users = fastapi_users.get_users_router(UserRead, UserUpdate)
 _users.routes = [route for route in _users.routes
                  if isinstance(route, APIRoute) and route.path == "/me" and route.methods == {"PATCH"}]
+_document_as_answered(_users.routes)
 router.include_router(_users, prefix="/users", tags=["users"])
 
 
