@@ -1,4 +1,5 @@
-"""Operator commands: `python -m app.admin credits EMAIL AMOUNT "reason"` adjusts a balance (refunds by hand, gifts).
+"""Operator commands: `python -m app.admin credits EMAIL AMOUNT "reason"` adjusts a balance (refunds by hand, gifts);
+`python -m app.admin billing sync [--days N]` applies paid orders that a lost webhook missed.
 
 The adjustment is a ledger row like every other credit movement, so the balance still equals the ledger's sum.
 """
@@ -10,6 +11,8 @@ import asyncio
 import sys
 
 from app import credits
+from app.billing import reconcile
+from app.billing.payments import POLAR_FAILURES
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker, unit_of_work
 from app.users.repository import UserDatabase
@@ -34,7 +37,21 @@ def main(argv: list[str] | None = None) -> int:
     adjust.add_argument("email")
     adjust.add_argument("amount", type=int)
     adjust.add_argument("note", help="why, kept in the ledger")
+    billing = commands.add_parser("billing", help="payments")
+    billing_commands = billing.add_subparsers(dest="billing_command", required=True)
+    sync = billing_commands.add_parser("sync", help="apply the paid orders of the last days that were missed")
+    sync.add_argument("--days", type=int, default=7)
     args = parser.parse_args(argv)
+    if args.command == "billing":
+        try:
+            report = asyncio.run(reconcile.sync(get_settings(), args.days))
+        except POLAR_FAILURES as exc:
+            print(f"error: the payment provider could not be reached ({type(exc).__name__}); "  # noqa: T201
+                  "nothing more was applied, run it again later", file=sys.stderr)
+            return 1
+        print(f"{report.seen} paid orders seen, {report.applied} applied now, "  # noqa: T201
+              f"{report.credits_taken_back} credits taken back for refunds")
+        return 0
     try:
         balance = asyncio.run(adjust_credits(get_settings().database_url, args.email, args.amount, args.note))
     except (LookupError, ValueError) as exc:

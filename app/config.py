@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_AUTH_SECRET = "change-me-in-production"
@@ -18,6 +18,29 @@ DEFAULT_AUTH_SECRET = "change-me-in-production"
 
 class ConfigurationError(RuntimeError):
     """The service cannot start as configured; the message says what to fix."""
+
+
+class Plan(BaseModel):
+    """Something a person can buy (or ask for); BILLING_PLANS replaces the list."""
+
+    id: str
+    name: str
+    kind: Literal["subscription", "one_time", "contact"]
+    price_cents: int | None = None
+    currency: str = "usd"
+    interval: Literal["month"] | None = None
+    credits: int = 0
+    # Queued generations of active subscribers to a plan with priority start first when the model is busy.
+    priority: bool = False
+    contact_url: str | None = None
+
+
+DEFAULT_PLANS = [
+    Plan(id="basic", name="Basic", kind="subscription", price_cents=999, interval="month", credits=100),
+    Plan(id="pro", name="Pro", kind="subscription", price_cents=2999, interval="month", credits=300, priority=True),
+    Plan(id="pack-50", name="50 credits", kind="one_time", price_cents=599, credits=50),
+    Plan(id="enterprise", name="Enterprise", kind="contact", contact_url="mailto:sales@aivenger.example"),
+]
 
 
 class Settings(BaseSettings):
@@ -89,6 +112,16 @@ class Settings(BaseSettings):
 
     rate_limit_per_minute: int = 5
 
+    # Buying credits. `local` is the offline checkout (no money moves), the default without a Polar token.
+    payments_provider: Literal["polar", "local"] | None = None
+    polar_access_token: SecretStr | None = None
+    polar_webhook_secret: SecretStr | None = None
+    polar_server: Literal["sandbox", "production"] = "sandbox"
+    polar_api_url: str | None = None
+    # Plan id -> Polar product id, e.g. {"basic": "8f0c...", "pro": "...", "pack-50": "..."}.
+    polar_products: dict[str, str] = Field(default_factory=dict)
+    billing_plans: list[Plan] = Field(default_factory=lambda: list(DEFAULT_PLANS))
+
     frontend_dist: Path = Path("./frontend/dist")
 
     @field_validator("smtp_url")
@@ -104,6 +137,8 @@ class Settings(BaseSettings):
     def _choose_provider(self) -> Settings:
         if self.ai_provider is None:
             self.ai_provider = "openrouter" if self.openrouter_api_key else "local"
+        if self.payments_provider is None:
+            self.payments_provider = "polar" if self.polar_access_token else "local"
         return self
 
     @property
@@ -119,6 +154,11 @@ class Settings(BaseSettings):
         assert self.ai_provider is not None
         return self.ai_provider
 
+    @property
+    def payments(self) -> Literal["polar", "local"]:
+        assert self.payments_provider is not None
+        return self.payments_provider
+
     def check_startable(self) -> None:
         """Refuse to run with settings that would be unsafe or cannot work."""
         if self.app_env == "production":
@@ -128,6 +168,18 @@ class Settings(BaseSettings):
                     "AUTH_SECRET must be set to a random value of at least 32 characters when "
                     "APP_ENV=production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
                 )
+        if self.payments == "local" and self.app_env == "production":
+            raise ConfigurationError(
+                "PAYMENTS_PROVIDER=local is an offline stand-in where no money moves: set POLAR_ACCESS_TOKEN, "
+                "POLAR_WEBHOOK_SECRET and POLAR_PRODUCTS to sell credits with APP_ENV=production."
+            )
+        if self.payments == "polar":
+            sold = {plan.id for plan in self.billing_plans if plan.kind != "contact"}
+            missing = [name for name, value in (("POLAR_ACCESS_TOKEN", self.polar_access_token),
+                                                ("POLAR_WEBHOOK_SECRET", self.polar_webhook_secret)) if not value]
+            missing += [f"POLAR_PRODUCTS[{plan}]" for plan in sorted(sold) if not self.polar_products.get(plan)]
+            if missing:
+                raise ConfigurationError(f"PAYMENTS_PROVIDER=polar needs {', '.join(missing)}.")
         if self.signup_credits_require_verified and not self.sends_email:
             raise ConfigurationError(
                 "SIGNUP_CREDITS_REQUIRE_VERIFIED=true needs SMTP_URL: without email nobody could confirm an address."

@@ -1,4 +1,4 @@
-"""The ledger: every credit movement, whoever makes it (sign-up, a generation, a refund, an administrator).
+"""The ledger: every credit movement, whoever makes it (sign-up, a generation, a refund, a purchase, an administrator).
 
 The balance on the user row and its ledger row change together in the caller's unit of work, so a user's
 `credits` always equals the sum of their `credit_ledger.amount`. Nothing here commits; each function flushes.
@@ -32,7 +32,8 @@ async def _move(
     )
     if balance is None:
         return None
-    session.add(CreditLedgerEntry(user_id=user_id, generation_id=generation_id, kind=kind, amount=amount, note=note))
+    session.add(CreditLedgerEntry(user_id=user_id, generation_id=generation_id, kind=kind, amount=amount,
+                                  balance_after=int(balance), note=note))
     await session.flush()
     return int(balance)
 
@@ -63,6 +64,43 @@ async def adjust(session: AsyncSession, user_id: uuid.UUID, amount: int, note: s
     if balance is None:
         raise ValueError("the adjustment would make the balance negative, or the user does not exist")
     return balance
+
+
+async def grant_purchase(session: AsyncSession, user_id: uuid.UUID, amount: int, note: str) -> int:
+    balance = await _move(session, user_id, amount, LedgerKind.PURCHASE, note=note)
+    if balance is None:
+        raise ValueError("no such account")
+    return balance
+
+
+async def take_back_purchase(session: AsyncSession, user_id: uuid.UUID, amount: int, note: str) -> int:
+    """Take back up to `amount` credits of a refunded purchase, never below a balance of 0; what was taken."""
+    current = await session.scalar(select(User.credits).where(User.id == user_id).with_for_update())
+    taken = min(amount, int(current or 0))
+    if taken > 0:
+        await _move(session, user_id, -taken, LedgerKind.PURCHASE_REFUND, only_if=User.credits >= taken, note=note)
+    return taken
+
+
+# How each kind of movement is named to the account's owner.
+REASONS = {
+    LedgerKind.SIGNUP_GRANT: "signup",
+    LedgerKind.GENERATION_DEBIT: "generation",
+    LedgerKind.REFUND: "refund",
+    LedgerKind.PURCHASE: "purchase",
+    LedgerKind.PURCHASE_REFUND: "purchase_refund",
+    LedgerKind.ADMIN_ADJUSTMENT: "admin",
+}
+
+
+async def statement(
+    session: AsyncSession, user_id: uuid.UUID, limit: int, before_id: int | None
+) -> list[CreditLedgerEntry]:
+    """The account's movements, newest first, `limit` of them from before the entry `before_id`."""
+    query = select(CreditLedgerEntry).where(CreditLedgerEntry.user_id == user_id)
+    if before_id is not None:
+        query = query.where(CreditLedgerEntry.id < before_id)
+    return list(await session.scalars(query.order_by(CreditLedgerEntry.id.desc()).limit(limit)))
 
 
 async def balance(session: AsyncSession, user_id: uuid.UUID) -> int:

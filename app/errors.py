@@ -37,6 +37,9 @@ class ErrorCode(StrEnum):
     AI_GENERATION_FAILED = "AI_GENERATION_FAILED"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     DATABASE_ERROR = "DATABASE_ERROR"
+    ALREADY_SUBSCRIBED = "ALREADY_SUBSCRIBED"
+    NO_PURCHASES = "NO_PURCHASES"
+    PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -81,7 +84,7 @@ class FileTooLarge(AppError):
 class InsufficientCredits(AppError):
     status_code = 402
     code = ErrorCode.INSUFFICIENT_CREDITS
-    message = "Insufficient credits. Upgrade your plan to continue."
+    message = "Insufficient credits. Buy a credit pack or a plan to continue: see GET /billing/plans."
 
 
 class NotFound(AppError):
@@ -118,6 +121,30 @@ class DatabaseUnavailable(AppError):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message, headers={"Retry-After": str(self.retry_after_seconds)})
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = ErrorCode.FORBIDDEN
+    message = "Not allowed."
+
+
+class AlreadySubscribed(AppError):
+    status_code = 409
+    code = ErrorCode.ALREADY_SUBSCRIBED
+    message = "You already have this plan. Manage it from your billing page."
+
+
+class NoPurchases(AppError):
+    status_code = 409
+    code = ErrorCode.NO_PURCHASES
+    message = "There is nothing to manage yet: this account has never bought anything."
+
+
+class PaymentsUnavailable(AppError):
+    status_code = 503
+    code = ErrorCode.PAYMENTS_UNAVAILABLE
+    message = "Payments are unavailable right now. Nothing was charged; please try again in a few minutes."
 
 
 class EmailNotConfigured(AppError):

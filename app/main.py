@@ -14,6 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import client_config, docs, logs, media, spa
+from app.billing import local_pages, webhooks
+from app.billing import routes as billing_routes
 from app.config import ConfigurationError, Settings, get_settings
 from app.errors import ErrorBody, describe_exception, install_error_handlers
 from app.generations import routes as generation_routes
@@ -141,6 +143,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cookie_auth_router(settings), prefix="/auth/cookie", tags=["auth"])
     app.include_router(generation_routes.router)
     app.include_router(generation_routes.public_router)
+    app.include_router(billing_routes.router)
+    app.include_router(webhooks.router)
+    app.include_router(local_pages.router)
     app.include_router(health_router)
     app.include_router(client_config.router)
     if settings.storage_backend == "local":

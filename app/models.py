@@ -174,6 +174,8 @@ class LedgerKind(StrEnum):
     GENERATION_DEBIT = "generation_debit"
     REFUND = "refund"
     ADMIN_ADJUSTMENT = "admin_adjustment"
+    PURCHASE = "purchase"
+    PURCHASE_REFUND = "purchase_refund"
 
 
 class CreditLedgerEntry(Base):
@@ -182,11 +184,14 @@ class CreditLedgerEntry(Base):
     __tablename__ = "credit_ledger"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('signup_grant', 'generation_debit', 'refund', 'admin_adjustment')", name="ck_ledger_kind"
+            "kind IN ('signup_grant', 'generation_debit', 'refund', 'admin_adjustment', 'purchase', "
+            "'purchase_refund')", name="ck_ledger_kind"
         ),
         # A generation is debited once and refunded at most once.
         UniqueConstraint("generation_id", "kind", name="uq_ledger_generation_kind"),
         Index("ix_credit_ledger_user", "user_id", "created_at"),
+        # The account's statement, newest first, in pages (the cursor is the id).
+        Index("ix_credit_ledger_user_id_desc", "user_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
@@ -196,6 +201,7 @@ class CreditLedgerEntry(Base):
     generation_id: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    balance_after: Mapped[int] = mapped_column(Integer, nullable=False)
     note: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
@@ -208,3 +214,53 @@ class ProviderOutage(Base):
 
     provider: Mapped[str] = mapped_column(String(32), primary_key=True)
     until: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Purchase(Base):
+    """A paid order, applied once: its primary key is the order's id, so however often, in whatever order and
+    however concurrently an order is reported, one row (and one grant of credits) comes of it."""
+
+    __tablename__ = "purchases"
+    __table_args__ = (Index("ix_purchases_user_created", "user_id", "created_at"),)
+
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    provider: Mapped[str] = mapped_column(String(16), nullable=False)  # polar | local
+    plan_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    billing_reason: Mapped[str] = mapped_column(String(32), nullable=False)
+    net_amount: Mapped[int] = mapped_column(Integer, nullable=False)  # cents, after discount, before tax
+    currency: Mapped[str] = mapped_column(String(8), nullable=False)
+    credits: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Refunds so far (cumulative, in cents) and the credits taken back for them.
+    refunded_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    credits_taken_back: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Subscription(Base):
+    """An account's subscription as the payment provider last described it. `version` is the provider's
+    modified_at (or created_at): an older description never overwrites a newer one."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                               index=True)
+    provider: Mapped[str] = mapped_column(String(16), nullable=False)
+    plan_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class WebhookDelivery(Base):
+    """Each webhook event received and applied (by its webhook-id, the same on every retry)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    webhook_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

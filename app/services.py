@@ -14,11 +14,13 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.billing.payments import Payments, create_payments
 from app.config import Settings
 from app.db import create_engine, create_reading_engine, create_sessionmaker
 from app.errors import describe_exception
 from app.generations.events import FinishedGenerations
 from app.generations.leases import LeaseKeeper
+from app.generations.slots import ModelSlots
 from app.providers import create_provider
 from app.providers.base import ImageProvider
 from app.storage import Storage, create_storage
@@ -30,7 +32,7 @@ ERRAND_SHUTDOWN_SECONDS = 35
 
 
 class WorkQueue(Protocol):
-    async def put(self, generation_id: str) -> None: ...
+    async def put(self, generation_id: str, *, priority: bool = False) -> None: ...
 
 
 @dataclass
@@ -43,9 +45,10 @@ class Services:
     reader: async_sessionmaker[AsyncSession]
     storage: Storage
     provider: ImageProvider
+    payments: Payments
     queue: WorkQueue
-    # Bounds concurrent model calls in this process (model calls are slow and metered).
-    model_slots: asyncio.Semaphore
+    # Bounds concurrent model calls in this process (model calls are slow and metered), priority first.
+    model_slots: ModelSlots
     events: FinishedGenerations
     leases: LeaseKeeper
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -68,8 +71,9 @@ class Services:
             reader=create_sessionmaker(reading),
             storage=await create_storage(settings),
             provider=create_provider(settings),
+            payments=create_payments(settings),
             queue=queue,
-            model_slots=asyncio.Semaphore(settings.model_concurrency),
+            model_slots=ModelSlots(settings.model_concurrency),
             events=events,
             leases=LeaseKeeper(sessionmaker, settings.generation_lease_seconds),
         )
@@ -101,5 +105,6 @@ class Services:
                 await task
         await self.events.aclose()
         await self.provider.aclose()
+        await self.payments.aclose()
         await self.storage.aclose()
         await self.engine.dispose()

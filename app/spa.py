@@ -17,7 +17,8 @@ from app.errors import NotFound
 
 # Paths that belong to the API: an unknown one there is a JSON 404, never the SPA's page.
 API_PREFIXES = ("auth", "users", "user", "generations", "styles", "media", "health", "docs", "redoc",
-                "openapi.json")
+                "openapi.json", "config", "billing", "credits", "webhooks", "admin", "public", "s", "metrics",
+                "models")
 
 
 def mount(app: FastAPI, dist: Path) -> None:

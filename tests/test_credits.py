@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 
 import pytest
@@ -72,13 +73,11 @@ async def test_a_generation_is_never_refunded_twice(api: Api) -> None:
 async def test_storage_failure_before_the_model_is_refunded(api: Api) -> None:
     """Seed policy: a failure before the model is called (here: the stored upload vanished) is refunded."""
     me = await api.register()
-    slots = api.services.model_slots
-    for _ in range(api.settings.model_concurrency):  # hold the model: the work waits before reading its upload
-        await slots.acquire()
-    lost = (await api.upload(me)).json()["generation"]
-    (api.settings.storage_dir / "users" / lost["userId"] / lost["id"] / "original.jpg").unlink()
-    for _ in range(api.settings.model_concurrency):
-        slots.release()
+    async with contextlib.AsyncExitStack() as held:  # hold the model: the work waits before reading its upload
+        for _ in range(api.settings.model_concurrency):
+            await held.enter_async_context(api.services.model_slots.hold())
+        lost = (await api.upload(me)).json()["generation"]
+        (api.settings.storage_dir / "users" / lost["userId"] / lost["id"] / "original.jpg").unlink()
 
     failed = await api.wait_done(me, lost["id"])
 
@@ -89,15 +88,14 @@ async def test_storage_failure_before_the_model_is_refunded(api: Api) -> None:
 
 async def test_fail_is_applied_once_even_when_two_workers_race_to_fail(api: Api) -> None:
     me = await api.register()
-    for _ in range(api.settings.model_concurrency):
-        await api.services.model_slots.acquire()
-    generation = (await api.upload(me)).json()["generation"]
+    async with contextlib.AsyncExitStack() as held:
+        for _ in range(api.settings.model_concurrency):
+            await held.enter_async_context(api.services.model_slots.hold())
+        generation = (await api.upload(me)).json()["generation"]
 
-    results = await asyncio.gather(*(
-        pipeline.fail(api.services, generation["id"], "gave up", Fault.OURS) for _ in range(5)
-    ))
-    for _ in range(api.settings.model_concurrency):
-        api.services.model_slots.release()
+        results = await asyncio.gather(*(
+            pipeline.fail(api.services, generation["id"], "gave up", Fault.OURS) for _ in range(5)
+        ))
 
     assert sorted(results) == [False, False, False, False, True]
     assert await api.credits(me) == 30

@@ -38,7 +38,8 @@ RESULT_MAX_SIDE = 4096
 RESULT_QUALITY = 92
 
 
-async def process(services: Services, generation_id: str) -> None:
+async def process(services: Services, generation_id: str, *, priority: bool = False) -> None:
+    """`priority`: the account's plan lets its work start first while every model slot is busy."""
     while (lease := await claim(services, generation_id)) is None:
         # Held by another worker: it may be alive and about to finish, or dead with its lease about to run out
         # (how a queue that redelivers a dead worker's message finds it). Try again when the lease ends.
@@ -52,7 +53,7 @@ async def process(services: Services, generation_id: str) -> None:
     started = time.monotonic()
     try:
         with services.leases.keeping(lease):
-            await _run(services, lease)
+            await _run(services, lease, priority)
     except asyncio.CancelledError:
         # Shutting down: hand the work back at once so the next start resumes it without waiting for the lease.
         await asyncio.shield(_release(services, lease))
@@ -77,13 +78,13 @@ async def claim(services: Services, generation_id: str) -> Lease | None:
     return lease if claimed else None
 
 
-async def _run(services: Services, lease: Lease) -> None:
+async def _run(services: Services, lease: Lease, priority: bool) -> None:
     async with services.reader() as session:
         generation = await repository.get(session, lease.generation_id)
     if generation is None:
         return
     try:
-        result = await _call_model(services, generation)
+        result = await _call_model(services, generation, priority)
     except StorageError as exc:
         logger.error("generation %s: original unreadable: %s", generation.id, describe_exception(exc))
         await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease)
@@ -125,9 +126,9 @@ async def _run(services: Services, lease: Lease) -> None:
         await services.storage.delete([generated_key, thumbnail_key])
 
 
-async def _call_model(services: Services, generation: Generation) -> ProviderResult:
+async def _call_model(services: Services, generation: Generation, priority: bool) -> ProviderResult:
     # The original is read once a model slot is free, so queued work holds no image in memory.
-    async with services.model_slots:
+    async with services.model_slots.hold(priority=priority):
         original = await services.storage.get(generation.original_image_key)
         return await services.provider.generate(
             original, content_type_for(generation.original_image_key), STYLES[generation.style],

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import credits, images
+from app.billing import service as billing
 from app.config import Settings
 from app.db import after_commit, unit_of_work
 from app.errors import (
@@ -107,7 +108,8 @@ async def submit(
         try:
             async with unit_of_work(services.sessionmaker) as session:
                 remaining = await _charge(session, settings, generation)
-                after_commit(session, lambda: _enqueue(services, generation.id))
+                priority = await billing.has_priority(session, settings, user.id)
+                after_commit(session, lambda: _enqueue(services, generation.id, priority))
         except _Replay:
             await services.storage.delete(stored)
             async with services.reader() as session:
@@ -159,9 +161,9 @@ async def _enforce_rate_limit(session: AsyncSession, user_id: uuid.UUID, per_min
         raise RateLimited(headers={"Retry-After": str(retry_after)})
 
 
-async def _enqueue(services: Services, generation_id: str) -> None:
+async def _enqueue(services: Services, generation_id: str, priority: bool) -> None:
     try:
-        await services.queue.put(generation_id)
+        await services.queue.put(generation_id, priority=priority)
     except Exception as exc:  # the queue is down: the generation is safe, recovery queues it again
         logger.error("generation %s: could not be queued: %s", generation_id, describe_exception(exc))
 

@@ -19,8 +19,10 @@ STREAM = "aivenger:generations"
 CONSUMER_GROUP = "aivenger-workers"
 
 
-async def process_generation(generation_id: str, context: Annotated[Context, TaskiqDepends()]) -> None:
-    await pipeline.process(context.state.services, generation_id)
+async def process_generation(
+    generation_id: str, context: Annotated[Context, TaskiqDepends()], priority: bool = False
+) -> None:
+    await pipeline.process(context.state.services, generation_id, priority=priority)
 
 
 def build_broker(settings: Settings) -> AsyncBroker:
@@ -46,7 +48,7 @@ class GenerationQueue:
     def __init__(self, broker: AsyncBroker) -> None:
         task = broker.find_task(PROCESS_TASK)
         assert task is not None
-        self._task: AsyncTaskiqDecoratedTask[[str], None] = task  # type: ignore[assignment]
+        self._task: AsyncTaskiqDecoratedTask[..., None] = task  # type: ignore[assignment]
 
-    async def put(self, generation_id: str) -> None:
-        await self._task.kiq(generation_id)
+    async def put(self, generation_id: str, *, priority: bool = False) -> None:
+        await self._task.kiq(generation_id, priority=priority)

@@ -142,7 +142,8 @@ class TestCreate:
         refused = await api.upload(me)
 
         assert error_of(refused) == (402, "INSUFFICIENT_CREDITS")
-        assert refused.json()["error"] == "Insufficient credits. Upgrade your plan to continue."
+        assert refused.json()["error"] == (
+            "Insufficient credits. Buy a credit pack or a plan to continue: see GET /billing/plans.")
         assert await api.credits(me) == 0
 
     async def test_rate_limit_answers_429_with_retry_after(self, start_api) -> None:

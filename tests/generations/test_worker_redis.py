@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from redis.asyncio import Redis
@@ -135,3 +136,30 @@ async def _until(condition: Callable[[], bool], seconds: float, failure: str) ->
     while not condition():
         assert time.monotonic() < deadline, failure
         await asyncio.sleep(0.05)
+
+
+async def test_a_pro_subscribers_work_starts_first_in_a_worker_too(
+    start_api, settings: Settings, start_worker: StartWorker
+) -> None:
+    fake = FakeOpenRouter()
+    fake.delay = 1  # each model call takes a second, one at a time
+    with serving(fake) as fake_url:
+        start_worker(AI_PROVIDER="openrouter", OPENROUTER_API_KEY=KEY, OPENROUTER_BASE_URL=fake_url,
+                     MODEL_CONCURRENCY="1")
+        api: Api = await start_api(settings.model_copy(update={
+            "task_broker_url": REDIS_URL, "rate_limit_per_minute": 100, "signup_credits": 100}))
+        others, pro = await api.register(), await api.register()
+        url = (await api.client.post("/billing/checkout", headers=pro, json={"plan": "pro"})).json()["checkoutUrl"]
+        await api.client.post(f"{urlsplit(url).path}/pay", headers={"Origin": "http://localhost:8000"})
+
+        blocker = (await api.upload(others)).json()["generation"]["id"]
+        await _until(lambda: len(fake.received) == 1, 30, "the worker never called the model")
+        waiting = [(await api.upload(others)).json()["generation"]["id"] for _ in range(3)]
+        first = (await api.upload(pro)).json()["generation"]["id"]
+        for generation_id in [blocker, *waiting]:
+            await api.wait_done(others, generation_id, timeout=60)
+        await api.wait_done(pro, first, timeout=60)
+
+    async with api.services.sessionmaker() as session:
+        finished = list(await session.scalars(select(Generation.id).order_by(Generation.updated_at)))
+    assert finished == [blocker, first, *waiting]

@@ -137,7 +137,9 @@ class TestConfiguration:
             create_app(Settings(_env_file=None, app_env="production", auth_secret="short"))  # type: ignore[call-arg]
 
     def test_production_starts_with_a_real_secret(self) -> None:
-        app = create_app(Settings(_env_file=None, app_env="production", auth_secret="s" * 48))  # type: ignore[call-arg]
+        polar = {"polar_access_token": "polar_oat_x", "polar_webhook_secret": "whsec_x",
+                 "polar_products": {"basic": "b", "pro": "p", "pack-50": "c"}}  # no offline checkout in production
+        app = create_app(Settings(_env_file=None, app_env="production", auth_secret="s" * 48, **polar))  # type: ignore[call-arg]
         assert app.title == "AIVenger API"
 
     def test_openrouter_without_a_key_is_a_configuration_error(self) -> None:
