@@ -17,7 +17,18 @@ const apiProxy: ProxyOptions = {
   },
 };
 
-const API_PREFIXES = ["/auth", "/users", "/generations", "/user", "/styles", "/config", "/media", "/health"];
+const API_PREFIXES = [
+  "/auth",
+  "/users",
+  "/generations",
+  "/user",
+  "/styles",
+  "/config",
+  "/media",
+  "/health",
+  "/billing",
+  "/credits",
+];
 
 export default defineConfig({
   plugins: [react()],

@@ -132,16 +132,16 @@ describe("running out of credits", () => {
 
       await generateInUi(page, PORTRAIT);
       const refused = await visible(toast(page, "Insufficient credits"));
-      await visible(refused.getByText("You need 10 credits. Upgrade your plan to continue."));
+      await visible(refused.getByText("You need 10 credits. Get a credit pack or a monthly plan to continue."));
       await snapshot(page, "flow-insufficient-credits");
       await expectCredits(page, 0);
-      await refused.getByRole("button", { name: "View Plans" }).click();
+      await refused.getByRole("button", { name: "Get credits" }).click();
       await page.waitForURL("**/pricing");
       await visible(page.getByRole("heading", { name: "Plans & pricing" }));
 
       await page.goto("/dashboard");
       await expectCredits(page, 0);
-      await visible(creditsCard(page).getByRole("link", { name: /Get more credits/ }));
+      await visible(creditsCard(page).getByRole("link", { name: "Get credits" }));
       await page.locator("#portrait-input").setInputFiles(PORTRAIT);
       await visible(page.getByAltText("Preview of the selected portrait"));
       expect(await generateButton(page).isDisabled()).toBe(true);
@@ -259,7 +259,7 @@ describe("every page", () => {
     "/verify-email?token=t",
     "/pricing",
   ];
-  const privatePages = ["/dashboard", "/gallery", "/gallery?status=failed", "/pricing", "/account"];
+  const privatePages = ["/dashboard", "/gallery", "/gallery?status=failed", "/pricing", "/account", "/account/billing"];
 
   async function seedUser(context: BrowserContext) {
     await registerThroughApi(context);

@@ -41,7 +41,7 @@ async function waitForHealth(baseURL: string, child: ChildProcess, log: () => st
 
 /**
  * The real backend, as in production but on throwaway state: a fresh SQLite database and media folder in a
- * temporary directory, the offline image model, and the SPA served from `distDir`.
+ * temporary directory, the offline image model and checkout, and the SPA served from `distDir`.
  */
 export async function startBackend({
   repoRoot,
@@ -71,6 +71,8 @@ export async function startBackend({
     STORAGE_DIR: path.join(stateDir, "media"),
     FRONTEND_DIST: distDir,
     AI_PROVIDER: "local",
+    // The offline checkout, where no money moves, whatever a developer's .env says.
+    PAYMENTS_PROVIDER: "local",
     PUBLIC_URL: baseURL,
     // Empty means the in-process queue, whatever a developer's .env says.
     TASK_BROKER_URL: "",

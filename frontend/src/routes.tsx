@@ -2,6 +2,7 @@ import type { RouteObject } from "react-router";
 import { RequireAuth } from "./auth/RequireAuth";
 import { AppShell } from "./components/AppShell";
 import { AccountPage } from "./pages/AccountPage";
+import { BillingPage } from "./pages/BillingPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { ForgotPasswordPage } from "./pages/ForgotPasswordPage";
 import { GalleryPage } from "./pages/GalleryPage";
@@ -49,6 +50,15 @@ export const routes: RouteObject[] = [
             element: (
               <RequireAuth>
                 <AccountPage />
+              </RequireAuth>
+            ),
+          },
+          {
+            // Not /billing: that path, and every other the API answers itself, is the API's.
+            path: "account/billing",
+            element: (
+              <RequireAuth>
+                <BillingPage />
               </RequireAuth>
             ),
           },

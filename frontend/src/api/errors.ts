@@ -24,7 +24,7 @@ export class ApiError extends Error {
 const FALLBACK_MESSAGES: Record<number, string> = {
   400: "The request could not be processed.",
   401: "Please log in to continue.",
-  402: "Insufficient credits. Upgrade your plan to continue.",
+  402: "Insufficient credits. Get a credit pack or a monthly plan to continue.",
   404: "Not found.",
   413: "The file is too large.",
   429: "Too many requests. Please wait a moment and try again.",

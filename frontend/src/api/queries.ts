@@ -20,6 +20,8 @@ export const queryKeys = {
   recent: (limit: number) => ["generations", "recent", limit] as const,
   gallery: (status: GenerationStatus) => ["generations", "gallery", status] as const,
   generation: (id: string) => ["generation", id] as const,
+  /** Everything about purchases, plans held and the credit history. */
+  billing: ["billing"] as const,
 };
 
 export const POLL_INTERVAL_MS = 1500;
@@ -113,6 +115,7 @@ export function invalidateAfterGenerationChange(queryClient: QueryClient) {
     queryClient.invalidateQueries({ queryKey: queryKeys.stats }),
     queryClient.invalidateQueries({ queryKey: queryKeys.generations }),
     queryClient.invalidateQueries({ queryKey: queryKeys.me }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.billing }),
   ]);
 }
 

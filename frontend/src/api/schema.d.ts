@@ -272,6 +272,187 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/billing/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Plans
+         * @description What can be bought: monthly plans, one-time credit packs, and plans by agreement (a contact link).
+         */
+        get: operations["billing-list_plans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/billing/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checkout
+         * @description Start buying a plan or pack: send the browser to `checkoutUrl`. Credits arrive once the payment is confirmed
+         *     (watch `GET /billing` or `GET /credits/ledger`).
+         */
+        post: operations["billing-checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/billing/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Portal
+         * @description Where a subscriber changes or cancels their plan and finds their invoices.
+         */
+        post: operations["billing-portal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Billing
+         * @description Your credits and your plan.
+         */
+        get: operations["billing-billing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/billing/purchases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Purchases
+         * @description Everything you bought, newest first (renewals included).
+         */
+        get: operations["billing-purchases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credits/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ledger
+         * @description Every credit movement of your account, newest first, each with the balance it left.
+         */
+        get: operations["billing-ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/polar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Polar Webhook
+         * @description Polar's webhooks (Standard Webhooks signatures, POLAR_WEBHOOK_SECRET).
+         */
+        post: operations["webhooks-polar_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/billing/local-checkout/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Local Checkout Page
+         * @description The offline checkout (PAYMENTS_PROVIDER=local).
+         */
+        get: operations["billing-local_checkout_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/billing/local-checkout/{token}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Local Checkout Pay
+         * @description Pay on the offline checkout: the credits are granted once, and the browser goes back to the app.
+         */
+        post: operations["billing-local_checkout_pay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -320,6 +501,12 @@ export interface components {
             /** Token Type */
             token_type: string;
         };
+        /** BillingOut */
+        BillingOut: {
+            /** Credits */
+            credits: number;
+            plan: components["schemas"]["CurrentPlan"] | null;
+        };
         /** Body_auth-reset:forgot_password */
         "Body_auth-reset_forgot_password": {
             /**
@@ -354,13 +541,29 @@ export interface components {
              * Image
              * @description JPEG, PNG, WebP or HEIC; at most 10 MB
              */
-            image?: string | null;
+            image: string;
             /**
              * Style
              * @description One of the ids from GET /styles
              * @default superhero
              */
             style?: string;
+        };
+        /** CheckoutIn */
+        CheckoutIn: {
+            /**
+             * Plan
+             * @description A plan id from GET /billing/plans (not a contact plan)
+             */
+            plan: string;
+        };
+        /** CheckoutOut */
+        CheckoutOut: {
+            /**
+             * Checkouturl
+             * @description Send the browser here to pay
+             */
+            checkoutUrl: string;
         };
         /** ClientConfig */
         ClientConfig: {
@@ -400,6 +603,26 @@ export interface components {
              */
             thumbnailSize: number;
         };
+        /** CurrentPlan */
+        CurrentPlan: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "canceled" | "past_due";
+            /**
+             * Renewsat
+             * @description When the next period is paid for (null once canceled)
+             */
+            renewsAt: string | null;
+            /**
+             * Endsat
+             * @description When a canceled plan ends
+             */
+            endsAt: string | null;
+        };
         /** Deleted */
         Deleted: {
             /**
@@ -428,7 +651,7 @@ export interface components {
          * ErrorCode
          * @enum {string}
          */
-        ErrorCode: "UPLOAD_FAILED" | "FILE_TOO_LARGE" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_CREDITS" | "NOT_FOUND" | "VALIDATION_ERROR" | "BAD_REQUEST" | "RATE_LIMITED" | "AI_GENERATION_FAILED" | "SERVICE_UNAVAILABLE" | "DATABASE_ERROR" | "INTERNAL_ERROR";
+        ErrorCode: "UPLOAD_FAILED" | "FILE_TOO_LARGE" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_CREDITS" | "NOT_FOUND" | "VALIDATION_ERROR" | "BAD_REQUEST" | "RATE_LIMITED" | "AI_GENERATION_FAILED" | "SERVICE_UNAVAILABLE" | "DATABASE_ERROR" | "ALREADY_SUBSCRIBED" | "NO_PURCHASES" | "PAYMENTS_UNAVAILABLE" | "INTERNAL_ERROR";
         /** GenerationAccepted */
         GenerationAccepted: {
             /**
@@ -515,6 +738,107 @@ export interface components {
             /** Nextcursor */
             nextCursor: string | null;
         };
+        /** LedgerEntryOut */
+        LedgerEntryOut: {
+            /** Id */
+            id: number;
+            /** Amount */
+            amount: number;
+            /** Balanceafter */
+            balanceAfter: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "signup" | "generation" | "refund" | "purchase" | "purchase_refund" | "admin";
+            /** Note */
+            note: string | null;
+            /** Generationid */
+            generationId: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+        };
+        /** LedgerOut */
+        LedgerOut: {
+            /** Entries */
+            entries: components["schemas"]["LedgerEntryOut"][];
+            /**
+             * Nextcursor
+             * @description Pass as `cursor` for the next (older) page; null on the last
+             */
+            nextCursor: string | null;
+        };
+        /** PlanOut */
+        PlanOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "subscription" | "one_time" | "contact";
+            /** Pricecents */
+            priceCents: number | null;
+            /** Currency */
+            currency: string;
+            /** Interval */
+            interval: "month" | null;
+            /** Credits */
+            credits: number;
+            /**
+             * Priority
+             * @description Queued generations start first while the model is busy
+             */
+            priority: boolean;
+            /** Contacturl */
+            contactUrl: string | null;
+        };
+        /** PlansOut */
+        PlansOut: {
+            /** Plans */
+            plans: components["schemas"]["PlanOut"][];
+        };
+        /** PortalOut */
+        PortalOut: {
+            /**
+             * Portalurl
+             * @description Send the browser here to manage or cancel a subscription
+             */
+            portalUrl: string;
+        };
+        /** PurchaseOut */
+        PurchaseOut: {
+            /** Orderid */
+            orderId: string;
+            /** Planid */
+            planId: string;
+            /**
+             * Amountcents
+             * @description Paid, after discount and before tax
+             */
+            amountCents: number;
+            /** Currency */
+            currency: string;
+            /** Credits */
+            credits: number;
+            /** Refundedcents */
+            refundedCents: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+        };
+        /** PurchasesOut */
+        PurchasesOut: {
+            /** Purchases */
+            purchases: components["schemas"]["PurchaseOut"][];
+        };
         /** StyleList */
         StyleList: {
             /** Styles */
@@ -538,21 +862,6 @@ export interface components {
             email: string;
             /** Password */
             password: string;
-            /**
-             * Is Active
-             * @default true
-             */
-            is_active?: boolean | null;
-            /**
-             * Is Superuser
-             * @default false
-             */
-            is_superuser?: boolean | null;
-            /**
-             * Is Verified
-             * @default false
-             */
-            is_verified?: boolean | null;
         };
         /** UserRead */
         UserRead: {
@@ -596,15 +905,12 @@ export interface components {
          */
         UserUpdate: {
             /** Password */
-            password?: string | null;
-            /** Email */
-            email?: string | null;
-            /** Is Active */
-            is_active?: boolean | null;
-            /** Is Superuser */
-            is_superuser?: boolean | null;
-            /** Is Verified */
-            is_verified?: boolean | null;
+            password?: string;
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /**
              * Current Password
              * @description Your password as it is now: required to change your email or password, so that a stolen login cannot take the account over.
@@ -696,7 +1002,7 @@ export interface operations {
                     "application/json": components["schemas"]["BearerResponse"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request / BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -714,7 +1020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description RATE_LIMITED: Too many wrong passwords for this account. Try again later, or reset your password. */
+            /** @description RATE_LIMITED: too many wrong passwords for this account, or too many login attempts from this address (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -735,20 +1041,20 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Missing token or inactive user. */
-            401: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description VALIDATION_ERROR: bad query or form values */
             422: {
@@ -783,7 +1089,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request / BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -794,6 +1100,15 @@ export interface operations {
             };
             /** @description VALIDATION_ERROR: bad query or form values */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: too many sign-ups from this address (see Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -823,6 +1138,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description VALIDATION_ERROR: bad query or form values */
@@ -867,7 +1191,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request / BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -918,6 +1242,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description VALIDATION_ERROR: bad query or form values */
             422: {
                 headers: {
@@ -960,7 +1293,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request / BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1087,7 +1420,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request / BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1096,12 +1429,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing token or inactive user. */
+            /** @description UNAUTHORIZED: missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description VALIDATION_ERROR: bad query or form values */
             422: {
@@ -1128,22 +1463,13 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request / BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1161,7 +1487,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description RATE_LIMITED: Too many wrong passwords for this account. Try again later, or reset your password. */
+            /** @description RATE_LIMITED: too many wrong passwords for this account, or too many login attempts from this address (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1182,27 +1508,20 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Missing token or inactive user. */
+            /** @description UNAUTHORIZED: missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description VALIDATION_ERROR: bad query or form values */
             422: {
@@ -1220,6 +1539,7 @@ export interface operations {
             query?: {
                 status?: ("pending" | "completed" | "failed") | null;
                 limit?: number;
+                /** @description `nextCursor` of the previous page */
                 cursor?: string | null;
             };
             header?: never;
@@ -1293,7 +1613,7 @@ export interface operations {
                     "application/json": components["schemas"]["GenerationAccepted"];
                 };
             };
-            /** @description UPLOAD_FAILED: The upload could not be read as an image. */
+            /** @description UPLOAD_FAILED: The upload could not be read as an image. / BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1311,7 +1631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description INSUFFICIENT_CREDITS: Insufficient credits. Upgrade your plan to continue. */
+            /** @description INSUFFICIENT_CREDITS: Insufficient credits. Buy a credit pack or a plan to continue: see GET /billing/plans. */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -1528,6 +1848,392 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StyleList"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "billing-list_plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlansOut"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "billing-checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutOut"];
+                };
+            };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ALREADY_SUBSCRIBED: You already have this plan. Manage it from your billing page. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYMENTS_UNAVAILABLE: Payments are unavailable right now. Nothing was charged; please try again in a few minutes. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "billing-portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalOut"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NO_PURCHASES: There is nothing to manage yet: this account has never bought anything. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYMENTS_UNAVAILABLE: Payments are unavailable right now. Nothing was charged; please try again in a few minutes. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "billing-billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingOut"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "billing-purchases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchasesOut"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "billing-ledger": {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `nextCursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerOut"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "webhooks-polar_webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted (also a delivery already seen, or an ignored event type) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description FORBIDDEN: The webhook signature is missing, wrong or too old. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "billing-local_checkout_page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "billing-local_checkout_pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description VALIDATION_ERROR: bad query or form values */

@@ -1,4 +1,4 @@
-import { CircleUserRound, Coins, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
+import { CircleUserRound, Coins, CreditCard, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
 import { useEffect, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { toast } from "sonner";
@@ -12,7 +12,7 @@ function CreditsBadge() {
   const stats = useStats();
   if (stats.data === undefined) return null;
   return (
-    <Link to="/pricing" className={styles.credits} aria-label={`${stats.data.credits} credits available. View plans`}>
+    <Link to="/pricing" className={styles.credits} aria-label={`${stats.data.credits} credits available. Get credits`}>
       <Coins aria-hidden size={16} />
       <span>{stats.data.credits}</span>
     </Link>
@@ -26,7 +26,8 @@ function CreditsBadge() {
  */
 function useFocusOnPageChange() {
   const { pathname } = useLocation();
-  const section = pathname.split("/")[1] ?? "";
+  // The gallery's pictures open within the gallery page; every other path is a page of its own.
+  const section = pathname.startsWith("/gallery") ? "/gallery" : pathname.replace(/\/+$/, "");
   const previous = useRef(section);
   useEffect(() => {
     if (previous.current === section) return;
@@ -70,6 +71,7 @@ export function AppShell() {
               <>
                 <NavLink
                   to="/account"
+                  end
                   className={({ isActive }) => `${styles.headerAction} ${isActive ? styles.here : ""}`}
                 >
                   <CircleUserRound aria-hidden size={16} />
@@ -107,6 +109,10 @@ export function AppShell() {
             <NavLink to="/pricing" className={navClass}>
               <Tag aria-hidden size={18} />
               Pricing
+            </NavLink>
+            <NavLink to="/account/billing" className={navClass}>
+              <CreditCard aria-hidden size={18} />
+              Billing
             </NavLink>
           </nav>
         )}

@@ -41,3 +41,23 @@ export function countInWords(count: number, singular: string, plural = `${singul
 export function transformationsFor(credits: number, generationCost: number): number {
   return generationCost > 0 ? Math.floor(credits / generationCost) : 0;
 }
+
+/**
+ * "$9.99" for 999 cents of usd ("$10" for 1000), in the reader's own way of writing amounts. Amounts are in the
+ * currency's smallest unit, as payment providers state them (cents; yen for jpy).
+ */
+export function formatMoney(minorUnits: number, currency: string): string {
+  const code = currency.toUpperCase();
+  try {
+    const digits = new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions()
+      .maximumFractionDigits;
+    const whole = digits === undefined || minorUnits % 10 ** digits === 0;
+    return new Intl.NumberFormat(undefined, {
+      style: "currency",
+      currency: code,
+      ...(whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {}),
+    }).format(minorUnits / 10 ** (digits ?? 2));
+  } catch {
+    return `${(minorUnits / 100).toFixed(2)} ${code}`; // a currency code this browser doesn't know
+  }
+}

@@ -6,9 +6,9 @@ export function notifyInsufficientCredits(goToPricing: () => void, generationCos
     id: "insufficient-credits",
     description:
       generationCost === undefined
-        ? "You don't have enough credits for a transformation. Upgrade your plan to continue."
-        : `You need ${generationCost} credits. Upgrade your plan to continue.`,
-    action: { label: "View Plans", onClick: goToPricing },
+        ? "You don't have enough credits for a transformation. Get a credit pack or a monthly plan to continue."
+        : `You need ${generationCost} credits. Get a credit pack or a monthly plan to continue.`,
+    action: { label: "Get credits", onClick: goToPricing },
   });
 }
 

@@ -1,7 +1,7 @@
 import type { UseMutationResult } from "@tanstack/react-query";
-import { BadgeCheck, KeyRound, Mail, Trash2 } from "lucide-react";
+import { BadgeCheck, CreditCard, KeyRound, Mail, Trash2 } from "lucide-react";
 import { useState } from "react";
-import { useNavigate } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { toast } from "sonner";
 import { messageOf } from "../api/errors";
 import { useStats } from "../api/queries";
@@ -92,6 +92,18 @@ export function AccountPage() {
             <EmailMeButton send={verifyLink} email={email} label="Email me a confirmation link" />
           </>
         )}
+      </section>
+
+      <section className={`panel ${styles.section}`} aria-labelledby="billing-heading">
+        <h2 id="billing-heading" className={styles.heading}>
+          <CreditCard aria-hidden size={22} /> Plan and credits
+        </h2>
+        <p>Your plan, what you bought, and every credit in and out of your account.</p>
+        <div>
+          <Link to="/account/billing" className="btn btn-secondary">
+            Billing and credit history
+          </Link>
+        </div>
       </section>
 
       <section className={`panel ${styles.section}`} aria-labelledby="password-heading">

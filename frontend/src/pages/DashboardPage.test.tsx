@@ -52,8 +52,13 @@ describe("the generate button", () => {
     const app = await openDashboard({ credits: 5 });
     await choosePhoto(app);
     expect(screen.getByRole("button", GENERATE)).toBeDisabled();
-    const more = within(screen.getByTestId("credits-card")).getByRole("link", { name: /Get more credits/ });
+    const more = within(screen.getByTestId("credits-card")).getByRole("link", { name: "Get credits" });
     expect(more).toHaveAttribute("href", "/pricing");
+    expect(screen.getByText(/You need 10 credits for a transformation/)).toHaveTextContent(
+      "You need 10 credits for a transformation: get a credit pack or a monthly plan. Get credits",
+    );
+    await app.user.click(within(screen.getByText(/You need 10 credits/)).getByRole("link", { name: "Get credits" }));
+    expect(await screen.findByRole("heading", { name: "Plans & pricing" })).toBeInTheDocument();
   });
 
   it("stays disabled when the chosen file breaks the upload limits", async () => {
@@ -104,13 +109,17 @@ describe("generating", () => {
     expect(within(screen.getByTestId("credits-card")).getByText("20")).toBeInTheDocument();
   });
 
-  it("shows the insufficient-credits toast with View Plans when the API answers 402", async () => {
+  it("shows the insufficient-credits toast leading to the plans when the API answers 402", async () => {
     const app = await openDashboard({ credits: 10 });
     server.use(
       http.post(url("/generations"), () =>
-        HttpResponse.json(errorBody("Insufficient credits. Upgrade your plan to continue.", "INSUFFICIENT_CREDITS"), {
-          status: 402,
-        }),
+        HttpResponse.json(
+          errorBody(
+            "Insufficient credits. Buy a credit pack or a plan to continue: see GET /billing/plans.",
+            "INSUFFICIENT_CREDITS",
+          ),
+          { status: 402 },
+        ),
       ),
     );
     await choosePhoto(app);
@@ -118,8 +127,11 @@ describe("generating", () => {
 
     const title = await toast("Insufficient credits");
     const item = title.closest("[data-sonner-toast]") as HTMLElement;
-    expect(item).toHaveTextContent(`You need ${clientConfig.generationCost} credits. Upgrade your plan to continue.`);
-    await app.user.click(within(item).getByRole("button", { name: "View Plans" }));
+    expect(item).toHaveTextContent(
+      `You need ${clientConfig.generationCost} credits. Get a credit pack or a monthly plan to continue.`,
+    );
+    expect(item).not.toHaveTextContent(/upgrade/i);
+    await app.user.click(within(item).getByRole("button", { name: "Get credits" }));
     expect(await screen.findByRole("heading", { name: "Plans & pricing" })).toBeInTheDocument();
     expect(app.router.state.location.pathname).toBe("/pricing");
   });
@@ -183,7 +195,7 @@ describe("prices and limits", () => {
     const app = await openDashboard({ credits: 6, cost: 7 });
     await choosePhoto(app);
     expect(screen.getByRole("button", { name: "Generate Superhero Avatar (7 credits)" })).toBeDisabled();
-    expect(screen.getByText(/You need 7 credits for a transformation\./)).toBeInTheDocument();
+    expect(screen.getByText(/You need 7 credits for a transformation:/)).toBeInTheDocument();
   });
 
   it("are left out, not guessed, while the API's settings load", async () => {

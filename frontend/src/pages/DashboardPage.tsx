@@ -71,7 +71,7 @@ export function DashboardPage() {
           description={
             lowOnCredits ? (
               <Link to="/pricing" className={styles.cardLink}>
-                Get more credits <ArrowRight aria-hidden size={16} />
+                Get credits <ArrowRight aria-hidden size={16} />
               </Link>
             ) : (
               "Use for generations"
@@ -145,7 +145,8 @@ export function DashboardPage() {
             <p id="generate-help" className={styles.help}>
               {lowOnCredits ? (
                 <>
-                  You need {generationCost} credits for a transformation. <Link to="/pricing">View plans</Link>
+                  You need {generationCost} credits for a transformation: get a credit pack or a monthly plan.{" "}
+                  <Link to="/pricing">Get credits</Link>
                 </>
               ) : file === null ? (
                 "Choose a portrait to start."

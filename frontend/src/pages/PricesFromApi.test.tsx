@@ -53,7 +53,7 @@ describe("the prices a visitor reads", () => {
     const app = renderApp("/pricing");
     expect(await screen.findByText("Free credits on signup")).toBeInTheDocument();
     expect(screen.getByText("Superhero transformations")).toBeInTheDocument();
-    expect(screen.getAllByText("Transformations every month")).toHaveLength(2);
+    expect(await screen.findAllByText("Transformations every month")).toHaveLength(2);
     expect(screen.queryByText(/uses \d+ credits/)).not.toBeInTheDocument();
 
     await act(() => app.router.navigate("/"));

@@ -1,6 +1,6 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
-import type { ClientConfig, Generation, Style, User, UserStats } from "../api/types";
+import type { Billing, ClientConfig, Generation, LedgerEntry, Plan, Style, User, UserStats } from "../api/types";
 
 export const ORIGIN = "http://localhost:3000";
 export const url = (path: string) => `${ORIGIN}${path}`;
@@ -29,6 +29,70 @@ export const clientConfig: ClientConfig = {
 /** `GET /config` answering `overrides` on top of the defaults. */
 export const configHandler = (overrides: Partial<ClientConfig> = {}) =>
   http.get(url("/config"), () => HttpResponse.json({ ...clientConfig, ...overrides }));
+
+/** The plans for sale, as `GET /billing/plans` states them with the backend's default settings. */
+export const plans: Plan[] = [
+  {
+    id: "basic",
+    name: "Basic",
+    kind: "subscription",
+    priceCents: 999,
+    currency: "usd",
+    interval: "month",
+    credits: 100,
+    priority: false,
+    contactUrl: null,
+  },
+  {
+    id: "pro",
+    name: "Pro",
+    kind: "subscription",
+    priceCents: 2999,
+    currency: "usd",
+    interval: "month",
+    credits: 300,
+    priority: true,
+    contactUrl: null,
+  },
+  {
+    id: "pack-50",
+    name: "50 credits",
+    kind: "one_time",
+    priceCents: 599,
+    currency: "usd",
+    interval: null,
+    credits: 50,
+    priority: false,
+    contactUrl: null,
+  },
+  {
+    id: "enterprise",
+    name: "Enterprise",
+    kind: "contact",
+    priceCents: null,
+    currency: "usd",
+    interval: null,
+    credits: 0,
+    priority: false,
+    contactUrl: "mailto:sales@aivenger.example",
+  },
+];
+
+export const plansHandler = (answer: Plan[] = plans) =>
+  http.get(url("/billing/plans"), () => HttpResponse.json({ plans: answer }));
+
+export function ledgerEntry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
+  return {
+    id: 1,
+    amount: 30,
+    balanceAfter: 30,
+    reason: "signup",
+    note: "welcome credits",
+    generationId: null,
+    createdAt: "2026-11-22T10:00:00Z",
+    ...overrides,
+  };
+}
 
 export const user: User = {
   id: "7b0c5a4e-4a1e-4a55-9a53-0d2f4c1d9e01",
@@ -83,11 +147,17 @@ export const errorBody = (error: string, code: string) => ({ success: false, err
 
 /** A signed-in person with `credits` and no generations yet: the API as a fresh account sees it. */
 export function signedInHandlers({ credits = 30 }: { credits?: number } = {}) {
+  const billing: Billing = { credits, plan: null };
   return [
     http.get(url("/users/me"), () => HttpResponse.json({ ...user, credits })),
     http.get(url("/user/stats"), () => HttpResponse.json(stats({ credits }))),
     http.get(url("/styles"), () => HttpResponse.json({ styles })),
     http.get(url("/generations"), () => HttpResponse.json({ generations: [], count: 0, nextCursor: null })),
+    http.get(url("/billing"), () => HttpResponse.json(billing)),
+    http.get(url("/billing/purchases"), () => HttpResponse.json({ purchases: [] })),
+    http.get(url("/credits/ledger"), () =>
+      HttpResponse.json({ entries: [ledgerEntry({ amount: credits, balanceAfter: credits })], nextCursor: null }),
+    ),
   ];
 }
 
@@ -96,5 +166,8 @@ export const signedOutHandlers = [
   http.get(url("/styles"), () => HttpResponse.json({ styles })),
 ];
 
-/** Every test starts with `GET /config` answering the defaults; `server.use(configHandler({...}))` overrides it. */
-export const server = setupServer(configHandler());
+/**
+ * Every test starts with `GET /config` and `GET /billing/plans` answering the defaults;
+ * `server.use(configHandler({...}))` overrides them.
+ */
+export const server = setupServer(configHandler(), plansHandler());
