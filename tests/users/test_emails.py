@@ -77,7 +77,7 @@ def token_of(link: str) -> str:
 async def test_a_reset_link_is_emailed_and_sets_a_new_password_once(start_api, smtp_server) -> None:
     smtp_url, inbox = smtp_server
     api = await start_api(smtp_url=smtp_url, app_url="https://heroes.example.com/")
-    await api.register("storm@example.com")
+    before = await api.register("storm@example.com")
 
     asked = await api.client.post("/auth/forgot-password", json={"email": "storm@example.com"})
     await api.services.errands_done()  # the answer does not wait for the email
@@ -93,6 +93,7 @@ async def test_a_reset_link_is_emailed_and_sets_a_new_password_once(start_api, s
     reset = await api.client.post("/auth/reset-password", json={"token": token_of(link), "password": NEW_PASSWORD})
 
     assert reset.status_code == 200, reset.text
+    assert (await api.client.get("/users/me", headers=before)).status_code == 401  # every earlier login ended
     assert (await api.login("storm@example.com", NEW_PASSWORD)).status_code == 200
     assert (await api.login("storm@example.com", PASSWORD)).status_code == 400
     # The token was bound to the old password: once it changed, the same link is dead.
