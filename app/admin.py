@@ -1,5 +1,6 @@
 """Operator commands: `python -m app.admin credits EMAIL AMOUNT "reason"` adjusts a balance (refunds by hand, gifts);
-`python -m app.admin billing sync [--days N]` applies paid orders that a lost webhook missed.
+`python -m app.admin billing sync [--days N]` applies paid orders that a lost webhook missed;
+`python -m app.admin make-admin EMAIL` / `revoke-admin EMAIL` give or take the operators' console.
 
 The adjustment is a ledger row like every other credit movement, so the balance still equals the ledger's sum.
 """
@@ -15,6 +16,7 @@ from app.billing import reconcile
 from app.billing.payments import POLAR_FAILURES
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker, unit_of_work
+from app.operators import repository as operators
 from app.users.repository import UserDatabase
 
 
@@ -25,7 +27,22 @@ async def adjust_credits(database_url: str, email: str, amount: int, note: str) 
             user = await UserDatabase(session).get_by_email(email)
             if user is None:
                 raise LookupError(f"no user with email {email}")
+            operators.record(session, None, "credits", user_id=user.id, target=str(amount), note=note)
             return await credits.adjust(session, user.id, amount, note)
+    finally:
+        await engine.dispose()
+
+
+async def set_admin(database_url: str, email: str, admin: bool) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            user = await UserDatabase(session).get_by_email(email)
+            if user is None:
+                raise LookupError(f"no user with email {email}")
+            user.is_superuser = admin
+            operators.record(session, None, "make-admin" if admin else "revoke-admin", user_id=user.id,
+                             note="from the command line")
     finally:
         await engine.dispose()
 
@@ -37,11 +54,22 @@ def main(argv: list[str] | None = None) -> int:
     adjust.add_argument("email")
     adjust.add_argument("amount", type=int)
     adjust.add_argument("note", help="why, kept in the ledger")
+    for name, text in (("make-admin", "let an account use the operators' console"),
+                       ("revoke-admin", "take the console away from an account")):
+        commands.add_parser(name, help=text).add_argument("email")
     billing = commands.add_parser("billing", help="payments")
     billing_commands = billing.add_subparsers(dest="billing_command", required=True)
     sync = billing_commands.add_parser("sync", help="apply the paid orders of the last days that were missed")
     sync.add_argument("--days", type=int, default=7)
     args = parser.parse_args(argv)
+    if args.command in ("make-admin", "revoke-admin"):
+        try:
+            asyncio.run(set_admin(get_settings().database_url, args.email, args.command == "make-admin"))
+        except LookupError as exc:
+            print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+            return 1
+        print(f"{args.email} is {'now' if args.command == 'make-admin' else 'no longer'} an administrator")  # noqa: T201
+        return 0
     if args.command == "billing":
         try:
             report = asyncio.run(reconcile.sync(get_settings(), args.days))

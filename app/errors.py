@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     ALREADY_SUBSCRIBED = "ALREADY_SUBSCRIBED"
     NO_PURCHASES = "NO_PURCHASES"
     PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
+    ALREADY_REFUNDED = "ALREADY_REFUNDED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -127,6 +128,12 @@ class Forbidden(AppError):
     status_code = 403
     code = ErrorCode.FORBIDDEN
     message = "Not allowed."
+
+
+class AlreadyRefunded(AppError):
+    status_code = 409
+    code = ErrorCode.ALREADY_REFUNDED
+    message = "This generation's credits were given back already."
 
 
 class AlreadySubscribed(AppError):

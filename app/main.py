@@ -22,7 +22,11 @@ from app.generations import routes as generation_routes
 from app.generations.recovery import run_periodically
 from app.generations.tasks import GenerationQueue, build_broker
 from app.health import router as health_router
+from app.keys import routes as key_routes
+from app.metrics import RequestMetrics
+from app.metrics import router as metrics_router
 from app.middleware import MULTIPART_OVERHEAD, BodySizeLimit, CatchUnexpected, CookieCsrfGuard
+from app.operators import routes as operator_routes
 from app.schemas import DOCUMENTED_AS_REQUIRED
 from app.security_headers import SecurityHeaders
 from app.services import Services
@@ -144,17 +148,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(generation_routes.router)
     app.include_router(generation_routes.public_router)
     app.include_router(billing_routes.router)
+    app.include_router(key_routes.router)
+    app.include_router(operator_routes.router)
     app.include_router(webhooks.router)
     app.include_router(local_pages.router)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(client_config.router)
     if settings.storage_backend == "local":
         app.include_router(media.router)
     docs.mount(app)
     spa.mount(app, settings.frontend_dist)
 
-    # Added innermost first: a request passes SecurityHeaders, CORS, CatchUnexpected, BodySizeLimit, CookieCsrfGuard,
-    # then the routes.
+    # Added innermost first: a request passes RequestMetrics, SecurityHeaders, CORS, CatchUnexpected, BodySizeLimit,
+    # CookieCsrfGuard, then the routes.
     app.add_middleware(CookieCsrfGuard, cookie_name=AUTH_COOKIE_NAME,
                        allowed_origins=[settings.public_url, *settings.cors_origins])
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD,
@@ -168,6 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Location", "Retry-After", "Preference-Applied", "Idempotent-Replayed"],
         )
     app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(RequestMetrics)
     return app
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException
@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.config import Settings
 from app.db import unit_of_work
 from app.deps import ReadsDep, ServicesDep, SessionDep
+from app.errors import Forbidden
+from app.keys import repository as keys
 from app.models import User, utcnow
 from app.services import Services
 from app.users import repository
@@ -28,6 +30,8 @@ from app.users.manager import UserManager
 from app.users.repository import Caller, UserDatabase
 
 AUTH_COOKIE_NAME = "aivenger_auth"
+# How precisely an API key's last use is kept.
+KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def token_hash(token: str) -> str:
@@ -111,13 +115,32 @@ async def _find_caller(
         if not token:
             continue
         if connection is not None:
-            found = await repository.caller(connection, token_hash(token))
+            found = await _read_caller(services, connection, token)
         else:
             async with services.reading.connect() as own:
-                found = await repository.caller(own, token_hash(token))
+                found = await _read_caller(services, own, token)
         if found is not None and found.is_active:
             return found
     raise HTTPException(status_code=401)
+
+
+async def _read_caller(services: Services, connection: AsyncConnection, token: str) -> Caller | None:
+    if not token.startswith(keys.KEY_PREFIX):
+        return await repository.caller(connection, token_hash(token))
+    found = await keys.account_of(connection, token)
+    if found is None:
+        return None
+    columns, key_id, last_used = found
+    now = utcnow()
+    if last_used is None or now - last_used > KEY_USE_RESOLUTION:
+        # Noted after the answer, at most once a minute per key: a read must not become a write.
+        services.run_errand(_mark_used(services, key_id, now), name="api key use")
+    return Caller(*columns, api_key_id=key_id)  # type: ignore[arg-type, misc]
+
+
+async def _mark_used(services: Services, key_id: str, at: datetime) -> None:
+    async with unit_of_work(services.sessionmaker) as session:
+        await keys.mark_used(session, key_id, at)
 
 
 async def current_user(
@@ -141,3 +164,13 @@ async def current_reader(
 
 CurrentUser = Annotated[Caller, Depends(current_user)]
 ReadingUser = Annotated[Caller, Depends(current_reader)]
+
+
+async def logged_in_user(user: CurrentUser) -> Caller:
+    """The caller, by a login and not an API key: what only a person may do (manage keys, delete the account)."""
+    if user.api_key_id is not None:
+        raise Forbidden("An API key cannot do this: log in with your password.")
+    return user
+
+
+LoggedInUser = Annotated[Caller, Depends(logged_in_user)]

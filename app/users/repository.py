@@ -34,6 +34,8 @@ class Caller:
     is_superuser: bool
     is_verified: bool
     credits: int
+    # Set when the caller used an API key rather than a login: keys may not manage keys, email or password.
+    api_key_id: str | None = None
 
 
 _columns = User.__table__.c  # the library declares some of User's columns as plain attributes

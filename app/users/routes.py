@@ -25,7 +25,7 @@ from app.schemas import Deleted, unstorable_text
 from app.users import service
 from app.users.auth import (
     AUTH_COOKIE_NAME,
-    CurrentUser,
+    LoggedInUser,
     ReadingUser,
     bearer_backend,
     cookie_backend,
@@ -132,7 +132,7 @@ async def me(user: ReadingUser) -> UserRead:
 
 @router.delete("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
 async def delete_me(
-    user: CurrentUser, services: ServicesDep, session: SessionDep, request: Request, response: Response
+    user: LoggedInUser, services: ServicesDep, session: SessionDep, request: Request, response: Response
 ) -> Deleted:
     """Delete your account for good: every generation with its images, your credits and their history.
 

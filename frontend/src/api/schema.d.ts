@@ -393,6 +393,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Api Keys
+         * @description Your keys, newest first (never the keys themselves).
+         */
+        get: operations["api-keys-list_api_keys"];
+        put?: never;
+        /**
+         * Create Api Key
+         * @description A new key. It is shown in this answer only; afterwards only its prefix is known.
+         */
+        post: operations["api-keys-create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Api Key
+         * @description Revoke a key: it stops working at once. Another person's key answers 404, like a missing one.
+         */
+        delete: operations["api-keys-revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find Users
+         * @description Accounts, newest first, optionally those whose email contains `q`.
+         */
+        get: operations["admin-find_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Detail
+         * @description One account: balance, plan, latest generations (with errors and provider cost), ledger and admin actions.
+         */
+        get: operations["admin-user_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change Account
+         * @description Disable an account (every login and API key stops working at once) or enable it again.
+         */
+        patch: operations["admin-change_account"];
+        trace?: never;
+    };
+    "/admin/users/{user_id}/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adjust Credits
+         * @description Grant (or, negative, take) credits, with a reason; the balance never goes below 0.
+         */
+        post: operations["admin-adjust_credits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/generations/{generation_id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund Generation
+         * @description Give a generation's credits back to its owner, once.
+         */
+        post: operations["admin-refund_generation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stats
+         * @description The service's numbers over the last `days` days.
+         */
+        get: operations["admin-stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/polar": {
         parameters: {
             query?: never;
@@ -494,6 +642,179 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountChange */
+        AccountChange: {
+            /** Isactive */
+            isActive: boolean;
+        };
+        /** AdminActionOut */
+        AdminActionOut: {
+            /** Action */
+            action: string;
+            /** Adminid */
+            adminId: string | null;
+            /** Target */
+            target: string | null;
+            /** Note */
+            note: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+        };
+        /** AdminGenerationOut */
+        AdminGenerationOut: {
+            /** Id */
+            id: string;
+            /** Style */
+            style: string;
+            /** Status */
+            status: string;
+            /** Errormessage */
+            errorMessage: string | null;
+            /** Model */
+            model: string | null;
+            /**
+             * Costusd
+             * @description What the model provider reported it cost
+             */
+            costUsd: string | null;
+            /** Creditsused */
+            creditsUsed: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+        };
+        /** AdminUserDetail */
+        AdminUserDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Email */
+            email: string;
+            /** Credits */
+            credits: number;
+            /** Isactive */
+            isActive: boolean;
+            /** Isverified */
+            isVerified: boolean;
+            /** Issuperuser */
+            isSuperuser: boolean;
+            /**
+             * Plan
+             * @description The plan the account has now, if any
+             */
+            plan: string | null;
+            /** Generations */
+            generations: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Ledger */
+            ledger: components["schemas"]["LedgerEntryOut"][];
+            /** Recentgenerations */
+            recentGenerations: components["schemas"]["AdminGenerationOut"][];
+            /** Adminactions */
+            adminActions: components["schemas"]["AdminActionOut"][];
+        };
+        /** AdminUserOut */
+        AdminUserOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Email */
+            email: string;
+            /** Credits */
+            credits: number;
+            /** Isactive */
+            isActive: boolean;
+            /** Isverified */
+            isVerified: boolean;
+            /** Issuperuser */
+            isSuperuser: boolean;
+            /**
+             * Plan
+             * @description The plan the account has now, if any
+             */
+            plan: string | null;
+            /** Generations */
+            generations: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+        };
+        /** AdminUsersOut */
+        AdminUsersOut: {
+            /** Users */
+            users: components["schemas"]["AdminUserOut"][];
+            /** Nextcursor */
+            nextCursor: string | null;
+        };
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Key
+             * @description The key itself: shown this once, keep it safe (send as `Authorization: Bearer`)
+             */
+            key: string;
+            /** Prefix */
+            prefix: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+        };
+        /** ApiKeyIn */
+        ApiKeyIn: {
+            /**
+             * Name
+             * @description What the key is for, e.g. 'my script'
+             */
+            name: string;
+        };
+        /** ApiKeyOut */
+        ApiKeyOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it
+             */
+            prefix: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /**
+             * Lastusedat
+             * @description To the minute
+             */
+            lastUsedAt: string | null;
+        };
+        /** ApiKeysOut */
+        ApiKeysOut: {
+            /** Apikeys */
+            apiKeys: components["schemas"]["ApiKeyOut"][];
+        };
         /** BearerResponse */
         BearerResponse: {
             /** Access Token */
@@ -603,6 +924,24 @@ export interface components {
              */
             thumbnailSize: number;
         };
+        /** CreditsIn */
+        CreditsIn: {
+            /**
+             * Amount
+             * @description Positive to grant, negative to take
+             */
+            amount: number;
+            /**
+             * Note
+             * @description Why: kept in the ledger
+             */
+            note: string;
+        };
+        /** CreditsOut */
+        CreditsOut: {
+            /** Credits */
+            credits: number;
+        };
         /** CurrentPlan */
         CurrentPlan: {
             /** Id */
@@ -622,6 +961,19 @@ export interface components {
              * @description When a canceled plan ends
              */
             endsAt: string | null;
+        };
+        /** DayCounts */
+        DayCounts: {
+            /** Day */
+            day: string;
+            /** Completed */
+            completed: number;
+            /** Failed */
+            failed: number;
+            /** Creditsspent */
+            creditsSpent: number;
+            /** Creditspurchased */
+            creditsPurchased: number;
         };
         /** Deleted */
         Deleted: {
@@ -651,7 +1003,7 @@ export interface components {
          * ErrorCode
          * @enum {string}
          */
-        ErrorCode: "UPLOAD_FAILED" | "FILE_TOO_LARGE" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_CREDITS" | "NOT_FOUND" | "VALIDATION_ERROR" | "BAD_REQUEST" | "RATE_LIMITED" | "AI_GENERATION_FAILED" | "SERVICE_UNAVAILABLE" | "DATABASE_ERROR" | "ALREADY_SUBSCRIBED" | "NO_PURCHASES" | "PAYMENTS_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "UPLOAD_FAILED" | "FILE_TOO_LARGE" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_CREDITS" | "NOT_FOUND" | "VALIDATION_ERROR" | "BAD_REQUEST" | "RATE_LIMITED" | "AI_GENERATION_FAILED" | "SERVICE_UNAVAILABLE" | "DATABASE_ERROR" | "ALREADY_SUBSCRIBED" | "NO_PURCHASES" | "PAYMENTS_UNAVAILABLE" | "ALREADY_REFUNDED" | "INTERNAL_ERROR";
         /** GenerationAccepted */
         GenerationAccepted: {
             /**
@@ -663,6 +1015,17 @@ export interface components {
             generation: components["schemas"]["GenerationOut"];
             /** Remainingcredits */
             remainingCredits: number;
+        };
+        /** GenerationCounts */
+        GenerationCounts: {
+            /** Total */
+            total: number;
+            /** Completed */
+            completed: number;
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
         };
         /**
          * GenerationFailedBody
@@ -838,6 +1201,73 @@ export interface components {
         PurchasesOut: {
             /** Purchases */
             purchases: components["schemas"]["PurchaseOut"][];
+        };
+        /** RefundIn */
+        RefundIn: {
+            /** Note */
+            note: string;
+        };
+        /** Retention */
+        Retention: {
+            /**
+             * Firstgeneration
+             * @description Accounts whose first generation ever was in the period
+             */
+            firstGeneration: number;
+            /**
+             * Returned
+             * @description Of those, how many generated again on a later day
+             */
+            returned: number;
+        };
+        /** Seconds */
+        Seconds: {
+            /** Avg */
+            avg: number | null;
+            /** P50 */
+            p50: number | null;
+            /** P95 */
+            p95: number | null;
+        };
+        /** StatsOut */
+        StatsOut: {
+            /** Days */
+            days: number;
+            generations: components["schemas"]["GenerationCounts"];
+            /** Successrate */
+            successRate: number | null;
+            generationSeconds: components["schemas"]["Seconds"];
+            /** Creditsspent */
+            creditsSpent: number;
+            /** Creditsrefunded */
+            creditsRefunded: number;
+            /** Creditspurchased */
+            creditsPurchased: number;
+            /** Revenuecents */
+            revenueCents: number;
+            /** Providercostusd */
+            providerCostUsd: number;
+            /**
+             * Margincents
+             * @description Revenue less the provider's cost, in cents
+             */
+            marginCents: number;
+            /** Signups */
+            signups: number;
+            /** Activeusers */
+            activeUsers: number;
+            retention: components["schemas"]["Retention"];
+            /** Bystyle */
+            byStyle: {
+                [key: string]: number;
+            };
+            /**
+             * Byhour
+             * @description Generations by hour of the day (UTC), 0 to 23
+             */
+            byHour: number[];
+            /** Byday */
+            byDay: components["schemas"]["DayCounts"][];
         };
         /** StyleList */
         StyleList: {
@@ -2123,6 +2553,550 @@ export interface operations {
                 };
             };
             /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "api-keys-list_api_keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeysOut"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "api-keys-create_api_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "api-keys-revoke_api_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "admin-find_users": {
+        parameters: {
+            query?: {
+                /** @description Part of an email address */
+                q?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUsersOut"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "admin-user_detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserDetail"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "admin-change_account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserOut"];
+                };
+            };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "admin-adjust_credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsOut"];
+                };
+            };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "admin-refund_generation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsOut"];
+                };
+            };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ALREADY_REFUNDED: This generation's credits were given back already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "admin-stats": {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsOut"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
             422: {
                 headers: {
                     [name: string]: unknown;
