@@ -124,6 +124,9 @@ class Settings(BaseSettings):
 
     frontend_dist: Path = Path("./frontend/dist")
 
+    # GET /metrics (Prometheus) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, the route is absent (404).
+    metrics_token: SecretStr | None = None
+
     @field_validator("smtp_url")
     @classmethod
     def _smtp_url_is_usable(cls, value: SecretStr | None) -> SecretStr | None:

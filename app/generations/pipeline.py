@@ -13,11 +13,11 @@ import time
 import uuid
 from datetime import timedelta
 
-from app import credits, images
+from app import credits, images, metrics
 from app.db import after_commit, unit_of_work
 from app.errors import describe_exception
 from app.generations import repository
-from app.generations.failures import MSG_BAD_RESULT, MSG_INTERNAL, Fault, refund_due
+from app.generations.failures import MSG_BAD_RESULT, MSG_INTERNAL, Fault, provider_fault, refund_due
 from app.generations.repository import Lease
 from app.images import ImageRejected
 from app.models import Generation, GenerationStatus, utcnow
@@ -53,14 +53,14 @@ async def process(services: Services, generation_id: str, *, priority: bool = Fa
     started = time.monotonic()
     try:
         with services.leases.keeping(lease):
-            await _run(services, lease, priority)
+            await _run(services, lease, priority, started)
     except asyncio.CancelledError:
         # Shutting down: hand the work back at once so the next start resumes it without waiting for the lease.
         await asyncio.shield(_release(services, lease))
         raise
     except Exception as exc:
         logger.error("generation %s: unexpected failure: %s", generation_id, describe_exception(exc))
-        await fail(services, generation_id, MSG_INTERNAL, Fault.OURS, lease=lease)
+        await fail(services, generation_id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=started)
     finally:
         logger.info("generation %s: done in %.0f ms", generation_id, (time.monotonic() - started) * 1000)
 
@@ -78,7 +78,7 @@ async def claim(services: Services, generation_id: str) -> Lease | None:
     return lease if claimed else None
 
 
-async def _run(services: Services, lease: Lease, priority: bool) -> None:
+async def _run(services: Services, lease: Lease, priority: bool, claimed_at: float) -> None:
     async with services.reader() as session:
         generation = await repository.get(session, lease.generation_id)
     if generation is None:
@@ -87,15 +87,15 @@ async def _run(services: Services, lease: Lease, priority: bool) -> None:
         result = await _call_model(services, generation, priority)
     except StorageError as exc:
         logger.error("generation %s: original unreadable: %s", generation.id, describe_exception(exc))
-        await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease)
+        await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=claimed_at)
         return
     except ProviderError as exc:
         logger.warning("generation %s: provider failed (%s, model called: %s)", generation.id, exc.kind,
                        exc.model_called)
         if not services.provider.is_available():  # this process's breaker has opened: tell every process
             await _record_outage(services)  # before the failure is told, so no one learns of one and not the other
-        await fail(services, generation.id, str(exc), Fault.MODEL if exc.model_called else Fault.BEFORE_MODEL,
-                   lease=lease)
+        await fail(services, generation.id, str(exc), provider_fault(exc.kind, exc.model_called),
+                   lease=lease, claimed_at=claimed_at)
         return
 
     try:
@@ -105,7 +105,8 @@ async def _run(services: Services, lease: Lease, priority: bool) -> None:
         )
     except ImageRejected:
         logger.warning("generation %s: model answer is not a usable image", generation.id)
-        await fail(services, generation.id, MSG_BAD_RESULT, Fault.MODEL, lease=lease, result=result)
+        await fail(services, generation.id, MSG_BAD_RESULT, Fault.MODEL, lease=lease, result=result,
+                   claimed_at=claimed_at)
         return
 
     generated_key = generation_file(generation.user_id, generation.id, f"result.{image.extension}")
@@ -118,10 +119,13 @@ async def _run(services: Services, lease: Lease, priority: bool) -> None:
     except StorageError as exc:
         logger.error("generation %s: storing the result failed: %s", generation.id, describe_exception(exc))
         await services.storage.delete([generated_key, thumbnail_key])
-        await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease)
+        await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=claimed_at)
         return
 
-    if not await _complete(services, lease, generated_key, thumbnail_key, result):
+    if await _complete(services, lease, generated_key, thumbnail_key, result):
+        metrics.generation_finished("completed", generation.style, claimed_at=claimed_at,
+                                    provider=services.provider.name, cost_usd=result.cost_usd)
+    else:
         # Deleted meanwhile, or taken over by a newer attempt: what we stored belongs to nobody.
         await services.storage.delete([generated_key, thumbnail_key])
 
@@ -130,10 +134,11 @@ async def _call_model(services: Services, generation: Generation, priority: bool
     # The original is read once a model slot is free, so queued work holds no image in memory.
     async with services.model_slots.hold(priority=priority):
         original = await services.storage.get(generation.original_image_key)
-        return await services.provider.generate(
-            original, content_type_for(generation.original_image_key), STYLES[generation.style],
-            generation_id=generation.id,
-        )
+        with metrics.MODEL_CALLS.track_inprogress():
+            return await services.provider.generate(
+                original, content_type_for(generation.original_image_key), STYLES[generation.style],
+                generation_id=generation.id,
+            )
 
 
 def _usage(result: ProviderResult) -> dict[str, object]:
@@ -154,7 +159,7 @@ async def _record_outage(services: Services) -> None:
 
 
 async def _complete(
-    services: Services, lease: Lease, generated_key: str, thumbnail_key: str, result: ProviderResult
+    services: Services, lease: Lease, generated_key: str, thumbnail_key: str, result: ProviderResult,
 ) -> bool:
     async with unit_of_work(services.sessionmaker) as session:
         done = await repository.complete(
@@ -169,19 +174,23 @@ async def _complete(
 
 async def fail(
     services: Services, generation_id: str, message: str, fault: Fault, *,
-    lease: Lease | None = None, result: ProviderResult | None = None,
+    lease: Lease | None = None, result: ProviderResult | None = None, claimed_at: float | None = None,
 ) -> bool:
     """Mark the pending generation failed, refunding it when the policy says so, in one unit of work.
 
     With a lease, only while that lease holds. False when the generation was not (or no longer) ours to fail.
+    `claimed_at`: the time.monotonic() of this worker's claim, for the metrics.
     """
+    refunded = 0
     async with unit_of_work(services.sessionmaker) as session:
         generation = await repository.lock_pending(session, generation_id, lease)
         if generation is None:
             return False
+        style = generation.style
         if refund_due(fault, services.settings):
             await credits.refund_generation(session, generation.user_id, generation.id, generation.credits_used)
             message = f"{message} Your {generation.credits_used} credits were refunded."
+            refunded = generation.credits_used
         generation.status = GenerationStatus.FAILED
         generation.error_message = message
         generation.lease_token = None
@@ -191,6 +200,9 @@ async def fail(
             for field, value in _usage(result).items():
                 setattr(generation, field, value)
         after_commit(session, lambda: services.events.announce(generation_id))
+    metrics.generation_finished("failed", style, claimed_at=claimed_at, provider=services.provider.name,
+                                cost_usd=result.cost_usd if result is not None else None)
+    metrics.credits_refunded(refunded)
     return True
 
 

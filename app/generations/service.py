@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import credits, images
+from app import credits, images, metrics
 from app.billing import service as billing
 from app.config import Settings
 from app.db import after_commit, unit_of_work
@@ -120,6 +120,7 @@ async def submit(
         except BaseException:
             await services.storage.delete(stored)
             raise
+        metrics.credits_spent(settings.generation_cost)  # committed: a replay or a refusal above charged nothing
         if finished is not None:
             generation = await _wait_for_end(services, generation, finished, min(wait_seconds, MAX_PREFER_WAIT))
             async with services.reader() as session:  # a refund may have landed meanwhile

@@ -32,7 +32,7 @@ USER_MESSAGES = {
     FailureKind.REFUSED: "The image model refused this photo. Try a different portrait.",
     FailureKind.UNAVAILABLE: "The image model is temporarily unavailable. Please try again later.",
     FailureKind.RATE_LIMITED: "The image model is busy right now (rate limited). Please try again in a moment.",
-    FailureKind.MISCONFIGURED: "The image service is misconfigured. We have been notified; please try again later.",
+    FailureKind.MISCONFIGURED: "The image service is misconfigured on our side. Please try again later.",
     FailureKind.BAD_OUTPUT: "The image model did not return a usable image. Please try again.",
 }
 

@@ -14,7 +14,7 @@ from app.config import Settings
 from app.providers.base import USER_MESSAGES, FailureKind, ProviderError
 from app.providers.breaker import CircuitBreaker
 from app.providers.openrouter import OpenRouterProvider
-from app.providers.openrouter.errors import OUT_OF_TIME, PHOTO_UNUSABLE, OpenRouterError
+from app.providers.openrouter.errors import OUT_OF_CREDIT, OUT_OF_TIME, PHOTO_UNUSABLE, OpenRouterError
 from app.providers.openrouter.fetch import decode_data_url, is_public_address
 from app.providers.openrouter.request import nearest_aspect_ratio
 from app.styles import STYLES
@@ -437,7 +437,7 @@ async def test_https_body_streamed_over_the_cap_is_refused(router, make_provider
             402,
             error_body(402, "Insufficient credits", limit_source="key"),
             FailureKind.MISCONFIGURED,
-            None,
+            OUT_OF_CREDIT,
             1,
         ),
         (

@@ -78,7 +78,7 @@ async def test_breaker_refuses_new_work_with_503_and_charges_nothing_until_a_pro
         assert refused.status_code == 503
         assert refused.json()["code"] == "SERVICE_UNAVAILABLE"
         assert completions.call_count == 2
-        assert await api.credits(me) == 20  # two model failures charged (seed policy), the refusal not
+        assert await api.credits(me) == 40  # our key refused: our fault, refunded; the refusal charged nothing
         assert (await api.client.get("/generations", headers=me)).json()["count"] == 2
 
         assert (await api.upload(me, extra_headers=wait)).status_code == 503  # still open: time has not moved
@@ -88,7 +88,7 @@ async def test_breaker_refuses_new_work_with_503_and_charges_nothing_until_a_pro
 
         assert probe.status_code == 201, probe.text
         assert api.services.provider.is_available()
-        assert await api.credits(me) == 10
+        assert await api.credits(me) == 30
 
 
 async def test_a_completed_generation_records_model_cost_and_serves_our_copy(start_api) -> None:

@@ -14,9 +14,10 @@ import httpx
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
+from app import metrics
 from app.config import ConfigurationError, Settings
 from app.providers.base import FailureKind, ProviderError, ProviderResult
-from app.providers.breaker import CircuitBreaker
+from app.providers.breaker import BreakerState, CircuitBreaker
 from app.providers.openrouter.answer import read_answer
 from app.providers.openrouter.errors import (
     OUT_OF_TIME,
@@ -102,6 +103,8 @@ class OpenRouterProvider:
         )
         self._key_status: tuple[str, float] | None = None
         self._key_lock = asyncio.Lock()
+        # From a 402 until a call succeeds again: what /metrics reports, for an alert that lasts as long as it does.
+        self.out_of_credit = False
 
     @classmethod
     def from_settings(
@@ -130,6 +133,10 @@ class OpenRouterProvider:
     def is_available(self) -> bool:
         return self._breaker.available()
 
+    @property
+    def breaker_state(self) -> BreakerState:
+        return self._breaker.state
+
     def _headers(self) -> dict[str, str]:
         # Per request rather than on the client: the same client downloads images from other hosts.
         headers = {"Authorization": f"Bearer {self._api_key.get_secret_value()}", "X-Title": self._title}
@@ -150,12 +157,26 @@ class OpenRouterProvider:
                 self._breaker.record_failure()
             else:
                 self._breaker.record_neutral()
+            if isinstance(error, OpenRouterError) and error.out_of_credit:
+                self._alert_out_of_credit(generation_id)
             raise
         except BaseException:
             self._breaker.record_neutral()
             raise
         self._breaker.record_success()
+        self.out_of_credit = False
         return result
+
+    def _alert_out_of_credit(self, generation_id: str) -> None:
+        # Every generation fails until someone adds credit, and nothing here can: the operator must hear of it.
+        self.out_of_credit = True
+        metrics.provider_out_of_credit(self.name)
+        logger.error(
+            "openrouter account is out of credit (HTTP 402, generation=%s): top it up at "
+            "https://openrouter.ai/settings/credits (or raise the API key's credit limit); until then every "
+            "generation fails",
+            generation_id,
+        )
 
     async def _generate(
         self, image: bytes, content_type: str, style: Style, generation_id: str

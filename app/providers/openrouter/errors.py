@@ -12,6 +12,7 @@ from app.providers.base import FailureKind, ProviderError
 
 PHOTO_UNUSABLE = "The image model could not use this photo. Try a different portrait (JPEG, PNG or WebP)."
 OUT_OF_TIME = "The image model took too long to answer. Please try again later."
+OUT_OF_CREDIT = "The image service is temporarily unavailable on our side. Please try again later."
 
 # metadata.error_type values that blame the photo we sent, not the service: the person can fix them.
 PHOTO_ERROR_TYPES = frozenset(
@@ -46,10 +47,13 @@ class OpenRouterError(ProviderError):
         model_called: bool = True,
         retry: Retry | None = None,
         retry_after: float | None = None,
+        out_of_credit: bool = False,
     ) -> None:
         super().__init__(kind, message, model_called=model_called)
         # For logs only: a status, code, error_type or reason of ours, never text copied from a body.
         self.detail = detail
+        # HTTP 402: our OpenRouter account (or this key's credit limit) has run out, which only an operator can fix.
+        self.out_of_credit = out_of_credit
         self.retry = retry
         self.retry_after = retry_after
 
@@ -95,7 +99,9 @@ def error_for_status(status: int, error: Any = None, retry_after: float | None =
         )
     if status in (408, 524) or status >= 500:
         return OpenRouterError(FailureKind.UNAVAILABLE, detail=detail, retry=Retry.ONCE)
-    # 400, 401, 402, 404, 413, and whatever else we did not expect (a redirect means a wrong base URL).
+    if status == 402:
+        return OpenRouterError(FailureKind.MISCONFIGURED, OUT_OF_CREDIT, detail=detail, out_of_credit=True)
+    # 400, 401, 404, 413, and whatever else we did not expect (a redirect means a wrong base URL).
     return OpenRouterError(FailureKind.MISCONFIGURED, detail=detail)
 
 
@@ -110,5 +116,7 @@ def error_for_choice(error: Any) -> OpenRouterError:
     code = error.get("code") if isinstance(error, Mapping) else None
     if error_type not in UNAVAILABLE_ERROR_TYPES and isinstance(code, int) and 400 <= code < 600:
         # The model has run already, so this is never retried whatever the code says.
-        return OpenRouterError(error_for_status(code, error).kind, detail=f"{detail} code={code}")
+        failure = error_for_status(code, error)
+        return OpenRouterError(failure.kind, str(failure), detail=f"{detail} code={code}",
+                               out_of_credit=failure.out_of_credit)
     return OpenRouterError(FailureKind.UNAVAILABLE, detail=detail)
