@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     NO_PURCHASES = "NO_PURCHASES"
     PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
     ALREADY_REFUNDED = "ALREADY_REFUNDED"
+    NOT_COMPLETED = "NOT_COMPLETED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -128,6 +129,12 @@ class Forbidden(AppError):
     status_code = 403
     code = ErrorCode.FORBIDDEN
     message = "Not allowed."
+
+
+class NotCompleted(AppError):
+    status_code = 409
+    code = ErrorCode.NOT_COMPLETED
+    message = "This generation has no result yet (or failed)."
 
 
 class AlreadyRefunded(AppError):

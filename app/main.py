@@ -30,6 +30,7 @@ from app.operators import routes as operator_routes
 from app.schemas import DOCUMENTED_AS_REQUIRED
 from app.security_headers import SecurityHeaders
 from app.services import Services
+from app.sharing import routes as sharing_routes
 from app.users.auth import AUTH_COOKIE_NAME
 from app.users.routes import cookie_auth_router
 from app.users.routes import router as users_router
@@ -150,6 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(billing_routes.router)
     app.include_router(key_routes.router)
     app.include_router(operator_routes.router)
+    app.include_router(sharing_routes.owner)
+    app.include_router(sharing_routes.public)
+    app.include_router(sharing_routes.admin)
     app.include_router(webhooks.router)
     app.include_router(local_pages.router)
     app.include_router(health_router)

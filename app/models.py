@@ -143,6 +143,9 @@ class Generation(Base):
     # Storage keys, never URLs: URLs are made per answer (presigned URLs expire).
     original_image_key: Mapped[str] = mapped_column(String(255), nullable=False)
     original_thumbnail_key: Mapped[str | None] = mapped_column(String(255))
+    # The result's size in pixels, once there is one.
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
     generated_image_key: Mapped[str | None] = mapped_column(String(255))
     thumbnail_key: Mapped[str | None] = mapped_column(String(255))
     credits_used: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
@@ -298,3 +301,19 @@ class AdminAction(Base):
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
+
+class Share(Base):
+    """A result its owner shared: a short unguessable link, and (by consent) a place in the public gallery.
+
+    Deleting the share or the generation ends the link and its image at once; an administrator's takedown only
+    removes it from the gallery."""
+
+    __tablename__ = "shares"
+    __table_args__ = (Index("ix_shares_gallery_created", "gallery", "created_at"),)
+
+    slug: Mapped[str] = mapped_column(String(24), primary_key=True)
+    generation_id: Mapped[str] = mapped_column(String(64), ForeignKey("generations.id", ondelete="CASCADE"),
+                                               nullable=False, unique=True)
+    gallery: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    taken_down: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -122,7 +122,7 @@ async def _run(services: Services, lease: Lease, priority: bool, claimed_at: flo
         await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=claimed_at)
         return
 
-    if await _complete(services, lease, generated_key, thumbnail_key, result):
+    if await _complete(services, lease, generated_key, thumbnail_key, result, (image.width, image.height)):
         metrics.generation_finished("completed", generation.style, claimed_at=claimed_at,
                                     provider=services.provider.name, cost_usd=result.cost_usd)
     else:
@@ -160,11 +160,13 @@ async def _record_outage(services: Services) -> None:
 
 async def _complete(
     services: Services, lease: Lease, generated_key: str, thumbnail_key: str, result: ProviderResult,
+    size: tuple[int, int] | None = None,
 ) -> bool:
+    width, height = size or (None, None)
     async with unit_of_work(services.sessionmaker) as session:
         done = await repository.complete(
             session, lease, generated_image_key=generated_key, thumbnail_key=thumbnail_key, updated_at=utcnow(),
-            **_usage(result),
+            width=width, height=height, **_usage(result),
         )
         await outages.end(session, services.provider.name)  # a completed call is the best sign it is back
         if done:

@@ -541,6 +541,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/generations/{generation_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share
+         * @description Share a completed result: the same link every time; `gallery` says whether it is in the public gallery.
+         */
+        post: operations["sharing-share"];
+        /**
+         * Unshare
+         * @description Stop sharing: the link and its image are gone from the public at once.
+         */
+        delete: operations["sharing-unshare"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public Result
+         * @description A shared result (no login): only the result, never the photo it was made from or who made it.
+         */
+        get: operations["sharing-public_result"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/{slug}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public Image */
+        get: operations["sharing-public_image"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Gallery
+         * @description The public gallery: results their owners chose to show, newest first (no login).
+         */
+        get: operations["sharing-gallery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/s/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Share Page
+         * @description The page a shared link opens, with link-preview tags so a chat shows the portrait.
+         */
+        get: operations["sharing-share_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/gallery/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take Down
+         * @description Take a result out of the public gallery (its owner's link keeps working).
+         */
+        delete: operations["admin-take_down"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/polar": {
         parameters: {
             query?: never;
@@ -1003,7 +1124,7 @@ export interface components {
          * ErrorCode
          * @enum {string}
          */
-        ErrorCode: "UPLOAD_FAILED" | "FILE_TOO_LARGE" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_CREDITS" | "NOT_FOUND" | "VALIDATION_ERROR" | "BAD_REQUEST" | "RATE_LIMITED" | "AI_GENERATION_FAILED" | "SERVICE_UNAVAILABLE" | "DATABASE_ERROR" | "ALREADY_SUBSCRIBED" | "NO_PURCHASES" | "PAYMENTS_UNAVAILABLE" | "ALREADY_REFUNDED" | "INTERNAL_ERROR";
+        ErrorCode: "UPLOAD_FAILED" | "FILE_TOO_LARGE" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_CREDITS" | "NOT_FOUND" | "VALIDATION_ERROR" | "BAD_REQUEST" | "RATE_LIMITED" | "AI_GENERATION_FAILED" | "SERVICE_UNAVAILABLE" | "DATABASE_ERROR" | "ALREADY_SUBSCRIBED" | "NO_PURCHASES" | "PAYMENTS_UNAVAILABLE" | "ALREADY_REFUNDED" | "NOT_COMPLETED" | "INTERNAL_ERROR";
         /** GenerationAccepted */
         GenerationAccepted: {
             /**
@@ -1174,6 +1295,36 @@ export interface components {
              */
             portalUrl: string;
         };
+        /** PublicGallery */
+        PublicGallery: {
+            /** Items */
+            items: components["schemas"]["PublicResult"][];
+            /** Nextcursor */
+            nextCursor: string | null;
+        };
+        /** PublicResult */
+        PublicResult: {
+            /** Slug */
+            slug: string;
+            /** Style */
+            style: string;
+            /**
+             * Imageurl
+             * @description The result image, as long as it is shared
+             */
+            imageUrl: string;
+            /** Shareurl */
+            shareUrl: string;
+            /** Width */
+            width: number | null;
+            /** Height */
+            height: number | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+        };
         /** PurchaseOut */
         PurchaseOut: {
             /** Orderid */
@@ -1228,6 +1379,25 @@ export interface components {
             p50: number | null;
             /** P95 */
             p95: number | null;
+        };
+        /** ShareIn */
+        ShareIn: {
+            /**
+             * Gallery
+             * @description Also show it in the public gallery (your consent)
+             * @default false
+             */
+            gallery?: boolean;
+        };
+        /** ShareOut */
+        ShareOut: {
+            /**
+             * Shareurl
+             * @description The page to send people: shows the result only
+             */
+            shareUrl: string;
+            /** Gallery */
+            gallery: boolean;
         };
         /** StatsOut */
         StatsOut: {
@@ -3089,6 +3259,315 @@ export interface operations {
             };
             /** @description FORBIDDEN: Not allowed. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "sharing-share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareOut"];
+                };
+            };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_COMPLETED: This generation has no result yet (or failed). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "sharing-unshare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "sharing-public_result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicResult"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "sharing-public_image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "sharing-gallery": {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicGallery"];
+                };
+            };
+            /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "sharing-share_page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "admin-take_down": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
