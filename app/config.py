@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_AUTH_SECRET = "change-me-in-production"
+DEFAULT_MODEL = "standard"
 
 
 class ConfigurationError(RuntimeError):
@@ -33,6 +34,17 @@ class Plan(BaseModel):
     # Queued generations of active subscribers to a plan with priority start first when the model is busy.
     priority: bool = False
     contact_url: str | None = None
+
+
+class ModelChoice(BaseModel):
+    """An image model a person can choose, at its own price; MODELS replaces the list."""
+
+    id: str
+    name: str
+    description: str
+    credits: int
+    # The model's id at OpenRouter (the offline provider renders every model alike).
+    openrouter_model: str
 
 
 DEFAULT_PLANS = [
@@ -103,6 +115,8 @@ class Settings(BaseSettings):
     # Grant the free credits when the account confirms its email address, not at sign-up (needs SMTP_URL).
     signup_credits_require_verified: bool = False
     generation_cost: int = 10
+    # The models to choose from; empty: one, `standard`, the OPENROUTER_MODEL at GENERATION_COST credits.
+    models: list[ModelChoice] = Field(default_factory=list)
     refund_model_failures: bool = False
 
     max_upload_bytes: int = 10 * 1024 * 1024
@@ -142,7 +156,16 @@ class Settings(BaseSettings):
             self.ai_provider = "openrouter" if self.openrouter_api_key else "local"
         if self.payments_provider is None:
             self.payments_provider = "polar" if self.polar_access_token else "local"
+        if not self.models:
+            self.models = [ModelChoice(
+                id=DEFAULT_MODEL, name="Gemini 2.5 Flash Image",
+                description="Google's image model: fast, keeps the face recognisable, strong comic-book colours.",
+                credits=self.generation_cost, openrouter_model=self.openrouter_model,
+            )]
         return self
+
+    def model(self, model_id: str) -> ModelChoice | None:
+        return next((m for m in self.models if m.id == model_id), None)
 
     @property
     def sends_email(self) -> bool:

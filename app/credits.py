@@ -48,8 +48,28 @@ async def debit_for_generation(
     session: AsyncSession, user_id: uuid.UUID, cost: int, generation_id: str
 ) -> int | None:
     """Take `cost` credits if the user has them; the new balance, or None when they do not."""
-    return await _move(session, user_id, -cost, LedgerKind.GENERATION_DEBIT, only_if=User.credits >= cost,
-                       generation_id=generation_id)
+    return await debit_for_generations(session, user_id, cost, [generation_id])
+
+
+async def debit_for_generations(
+    session: AsyncSession, user_id: uuid.UUID, cost: int, generation_ids: list[str]
+) -> int | None:
+    """Take `cost` credits for each generation, all or nothing, in one conditional UPDATE; one ledger row per
+    generation. The new balance, or None when the user has too few credits for them all."""
+    total = cost * len(generation_ids)
+    balance = await session.scalar(
+        update(User).where(User.id == user_id, User.credits >= total).values(credits=User.credits - total)
+        .returning(User.credits).execution_options(synchronize_session=False)
+    )
+    if balance is None:
+        return None
+    after = int(balance) + total
+    for generation_id in generation_ids:
+        after -= cost
+        session.add(CreditLedgerEntry(user_id=user_id, generation_id=generation_id, kind=LedgerKind.GENERATION_DEBIT,
+                                      amount=-cost, balance_after=after))
+    await session.flush()
+    return int(balance)
 
 
 async def refund_generation(session: AsyncSession, user_id: uuid.UUID, generation_id: str, amount: int) -> None:

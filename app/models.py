@@ -134,6 +134,7 @@ class Generation(Base):
         Index("ix_generations_user_status_created", "user_id", "status", "created_at", "id"),
         # Recovery of work whose worker went silent.
         Index("ix_generations_status_lease", "status", "lease_expires_at"),
+        Index("ix_generations_batch", "batch_id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_generation_id)
@@ -146,6 +147,13 @@ class Generation(Base):
     # The result's size in pixels, once there is one.
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
+    # The person's own wishes (or, for a refinement, the instruction), the shape asked for, the chosen model (an
+    # id of the MODELS setting), the request it was one variation of, and the generation it refines.
+    prompt: Mapped[str | None] = mapped_column(String(300))
+    aspect_ratio: Mapped[str] = mapped_column(String(8), nullable=False, default="1:1", server_default="1:1")
+    model_id: Mapped[str] = mapped_column(String(32), nullable=False, default="standard", server_default="standard")
+    batch_id: Mapped[str | None] = mapped_column(String(40), index=False)
+    parent_id: Mapped[str | None] = mapped_column(String(64))
     generated_image_key: Mapped[str | None] = mapped_column(String(255))
     thumbnail_key: Mapped[str | None] = mapped_column(String(255))
     credits_used: Mapped[int] = mapped_column(Integer, nullable=False, default=10)

@@ -26,9 +26,8 @@ from app.db import create_engine
 from app.main import create_app
 from tests.support import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, POSTGRES_ADMIN_URL, ROOT, Api, StartApi, free_port
 
-TABLES = ("shares", "generations", "credit_ledger", "access_tokens", "api_keys", "admin_actions", "purchases", "subscriptions",
-          "users", "provider_outages",
-          "rate_limit_windows", "granted_emails", "webhook_deliveries", "shares")
+TABLES = ("shares", "generations", "credit_ledger", "access_tokens", "api_keys", "admin_actions", "purchases",
+          "subscriptions", "users", "provider_outages", "rate_limit_windows", "granted_emails", "webhook_deliveries")
 
 
 def _reachable(url: str, default_port: int) -> bool:

@@ -27,7 +27,7 @@ from app.services import Services
 from app.storage import StorageError
 from app.storage.base import content_type_for
 from app.storage.keys import generation_file
-from app.styles import STYLES
+from app.styles import STYLES, instructions, refinement
 
 logger = logging.getLogger(__name__)
 
@@ -134,10 +134,16 @@ async def _call_model(services: Services, generation: Generation, priority: bool
     # The original is read once a model slot is free, so queued work holds no image in memory.
     async with services.model_slots.hold(priority=priority):
         original = await services.storage.get(generation.original_image_key)
+        style = STYLES[generation.style]
+        chosen = services.settings.model(generation.model_id)
         with metrics.MODEL_CALLS.track_inprogress():
             return await services.provider.generate(
-                original, content_type_for(generation.original_image_key), STYLES[generation.style],
-                generation_id=generation.id,
+                original, content_type_for(generation.original_image_key), style, generation_id=generation.id,
+                # A refinement edits its parent's result as the person asked; a new portrait follows the style,
+                # with the person's wishes framed as wishes.
+                instructions=refinement(generation.prompt or "") if generation.parent_id
+                else instructions(style, generation.prompt),
+                aspect_ratio=generation.aspect_ratio, model=chosen.openrouter_model if chosen else None,
             )
 
 

@@ -12,15 +12,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, String, and_, bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.models import Generation, GenerationStatus, UTCDateTime
+from app.models import Generation, GenerationStatus, Share, UTCDateTime
 
 # What an answer shows of a generation. Lists read these columns as plain rows: building ORM objects for a page
 # of fifty costs more than the query.
 SHOWN = (
     Generation.id, Generation.user_id, Generation.style, Generation.status, Generation.original_image_key,
     Generation.original_thumbnail_key, Generation.generated_image_key, Generation.thumbnail_key,
-    Generation.credits_used, Generation.error_message, Generation.model, Generation.created_at,
-    Generation.updated_at,
+    Generation.credits_used, Generation.error_message, Generation.model_id, Generation.created_at,
+    Generation.updated_at, Generation.prompt, Generation.aspect_ratio, Generation.batch_id, Generation.parent_id,
+    Generation.width, Generation.height,
+    # The share link's slug, if the owner shared it (a correlated lookup on the unique generation_id).
+    select(Share.slug).where(Share.generation_id == Generation.id).scalar_subquery().label("share_slug"),
 )
 
 
@@ -42,6 +45,12 @@ _SHOWN_ONE = select(*SHOWN).where(Generation.id == bindparam("id"), Generation.u
 async def shown(reads: Reads, user_id: uuid.UUID, generation_id: str) -> Row[Any] | None:
     """What an answer shows of the user's generation, as a plain row."""
     return (await reads.execute(_SHOWN_ONE, {"id": generation_id, "user_id": user_id})).first()
+
+
+async def batch(session: AsyncSession, batch_id: str) -> list[Generation]:
+    """The variations made by one request, in the order they were made."""
+    return list(await session.scalars(select(Generation).where(Generation.batch_id == batch_id)
+                                      .order_by(Generation.created_at, Generation.id)))
 
 
 def add(session: AsyncSession, generation: Generation) -> None:

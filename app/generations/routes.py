@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse
 
+from app.config import DEFAULT_MODEL
 from app.deps import ReadsDep, ServicesDep, SessionDep
 from app.errors import (
     UNAUTHORIZED_RESPONSE,
     FileTooLarge,
     InsufficientCredits,
+    NotCompleted,
     NotFound,
     RateLimited,
     ServiceUnavailable,
@@ -23,10 +25,14 @@ from app.errors import (
 )
 from app.generations import service
 from app.generations.schemas import (
+    AspectRatio,
     GenerationAccepted,
     GenerationFailedBody,
     GenerationOut,
     GenerationPage,
+    ModelList,
+    ModelOut,
+    RefineIn,
     StatusName,
     StyleList,
     StyleOut,
@@ -34,7 +40,7 @@ from app.generations.schemas import (
 )
 from app.models import GenerationStatus
 from app.schemas import DOCUMENTED_AS_REQUIRED, Deleted, Text
-from app.styles import DEFAULT_STYLE, STYLES
+from app.styles import DEFAULT_STYLE, MAX_WISHES, STYLES
 from app.users.auth import CurrentUser, ReadingUser
 
 router = APIRouter(tags=["generations"], responses=UNAUTHORIZED_RESPONSE)
@@ -69,6 +75,12 @@ async def create_generation(
     image: Annotated[UploadFile | None, File(description="JPEG, PNG, WebP or HEIC; at most 10 MB",
                                              json_schema_extra={DOCUMENTED_AS_REQUIRED: True})] = None,
     style: Annotated[Text, Form(description="One of the ids from GET /styles")] = DEFAULT_STYLE,
+    prompt: Annotated[Text | None, Form(max_length=MAX_WISHES, description="Your own wishes: costume colours, "
+                                        "powers, background (at most 300 characters)")] = None,
+    aspect_ratio: Annotated[AspectRatio, Form(alias="aspectRatio", description="The result's shape")] = "1:1",
+    model: Annotated[Text, Form(max_length=32, description="One of the ids from GET /models")] = DEFAULT_MODEL,
+    variations: Annotated[int, Form(ge=1, le=service.MAX_VARIATIONS,
+                                    description="How many to make at once, all charged together")] = 1,
     prefer: Annotated[str | None, Header(description="`wait=N` (N <= 60): hold the answer until done")] = None,
     idempotency_key: Annotated[Text | None, Header(max_length=255,
                                                    description="Repeat-safe key: a repeat charges nothing")] = None,
@@ -87,9 +99,15 @@ async def create_generation(
     if not upload:
         raise UploadFailed("The uploaded file is empty.")
 
-    wait = parse_prefer_wait(prefer)
-    submitted = await service.submit(services, user, upload, style, idempotency_key=idempotency_key,
-                                     wait_seconds=wait)
+    options = service.Options(style=style, prompt=prompt or None, aspect_ratio=aspect_ratio, model=model,
+                              variations=variations)
+    submitted = await service.submit(services, user, upload, options, idempotency_key=idempotency_key,
+                                     wait_seconds=parse_prefer_wait(prefer))
+    return _answer(submitted, parse_prefer_wait(prefer))
+
+
+def _answer(submitted: service.Submitted, wait: int) -> JSONResponse:
+    """The answer to a request that started generations: 202 pending, or with `Prefer: wait`, 201 or 502."""
     out = submitted.generation
     headers = {"Location": f"/generations/{out.id}"}
     if wait:
@@ -98,11 +116,40 @@ async def create_generation(
         headers["Idempotent-Replayed"] = "true"
 
     if out.status == GenerationStatus.FAILED:
-        failed = GenerationFailedBody(error=out.error_message or "AI generation failed.", generation=out)
+        failed = GenerationFailedBody(error=out.error_message or "AI generation failed.", generation=out,
+                                      generations=submitted.generations)
         return JSONResponse(failed.model_dump(mode="json", by_alias=True), status_code=502, headers=headers)
-    body = GenerationAccepted(generation=out, remaining_credits=submitted.remaining_credits)
+    body = GenerationAccepted(generation=out, generations=submitted.generations,
+                              remaining_credits=submitted.remaining_credits)
     status = 201 if out.status == GenerationStatus.COMPLETED else 202
     return JSONResponse(body.model_dump(mode="json", by_alias=True), status_code=status, headers=headers)
+
+
+@router.post(
+    "/generations/{generation_id}/refine",
+    status_code=202,
+    response_model=GenerationAccepted,
+    responses={
+        201: {"model": GenerationAccepted, "description": "With `Prefer: wait=N`: the refinement completed."},
+        502: {"model": GenerationFailedBody, "description": "AI_GENERATION_FAILED: with `Prefer: wait=N`"},
+        **error_responses(NotFound, NotCompleted, InsufficientCredits, ValidationFailed, RateLimited,
+                          ServiceUnavailable),
+    },
+)
+async def refine_generation(
+    generation_id: Text,
+    body: RefineIn,
+    services: ServicesDep,
+    user: CurrentUser,
+    prefer: Annotated[str | None, Header(description="`wait=N` (N <= 60): hold the answer until done")] = None,
+    idempotency_key: Annotated[Text | None, Header(max_length=255,
+                                                   description="Repeat-safe key: a repeat charges nothing")] = None,
+) -> JSONResponse:
+    """Change a completed result as asked ("make the cape red"): a new generation from that result, linked to it
+    by `parentId`, charged like any other."""
+    submitted = await service.refine(services, user, generation_id, body.instruction,
+                                     idempotency_key=idempotency_key, wait_seconds=parse_prefer_wait(prefer))
+    return _answer(submitted, parse_prefer_wait(prefer))
 
 
 @router.get("/generations", responses=error_responses(ValidationFailed))
@@ -116,14 +163,15 @@ async def list_generations(
                                        description="`nextCursor` of the previous page")] = None,
 ) -> GenerationPage:
     """The user's generations, newest first, a page at a time (`nextCursor` fetches the next page)."""
-    return await service.list_page(reads, services.storage, user.id, status, limit, cursor)
+    return await service.list_page(reads, services.storage, user.id, status, limit, cursor,
+                                   services.settings.public_url.rstrip("/"))
 
 
 @router.get("/generations/{generation_id}", responses=error_responses(NotFound))
 async def get_generation(
     generation_id: Text, services: ServicesDep, reads: ReadsDep, user: ReadingUser
 ) -> GenerationOut:
-    return await service.get(reads, services.storage, user.id, generation_id)
+    return await service.get(reads, services.storage, user.id, generation_id, services.settings.public_url.rstrip("/"))
 
 
 @router.delete("/generations/{generation_id}", responses=error_responses(NotFound))
@@ -139,6 +187,13 @@ async def delete_generation(
 async def user_stats(user: ReadingUser, reads: ReadsDep) -> UserStats:
     """Credits, the number of completed generations, and when the newest completed one was made."""
     return await service.stats(reads, user)
+
+
+@public_router.get("/models", tags=["models"])
+async def list_models(services: ServicesDep) -> ModelList:
+    """The image models to choose from, each at its own price in credits. No login needed."""
+    return ModelList(models=[ModelOut(id=m.id, name=m.name, description=m.description, credits=m.credits)
+                             for m in services.settings.models])
 
 
 @public_router.get("/styles")

@@ -5,7 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas import CamelModel
+from app.schemas import CamelModel, Text
+from app.styles import MAX_WISHES
 
 StatusName = Literal["pending", "completed", "failed"]
 
@@ -23,7 +24,14 @@ class GenerationOut(CamelModel):
     thumbnail_url: str | None = Field(description="A small WebP of the result, for galleries")
     credits_used: int
     error_message: str | None
-    model: str | None
+    model: str = Field(description="The model chosen, an id from GET /models")
+    prompt: str | None = Field(None, description="The person's own wishes, or a refinement's instruction")
+    aspect_ratio: str = Field("1:1", description="The shape asked for: 1:1, 4:5, 3:4, 9:16 or 16:9")
+    batch_id: str | None = Field(None, description="Shared by the variations made by one request")
+    parent_id: str | None = Field(None, description="The generation this one refines")
+    width: int | None = Field(None, description="The result's width in pixels, once there is one")
+    height: int | None = None
+    share_url: str | None = Field(None, description="The public link, while the result is shared")
     created_at: datetime
     updated_at: datetime
 
@@ -31,6 +39,7 @@ class GenerationOut(CamelModel):
 class GenerationAccepted(CamelModel):
     success: Literal[True] = True
     generation: GenerationOut
+    generations: list[GenerationOut] = Field(description="Every generation of the request (variations)")
     remaining_credits: int
 
 
@@ -41,6 +50,26 @@ class GenerationFailedBody(CamelModel):
     error: str
     code: Literal["AI_GENERATION_FAILED"] = "AI_GENERATION_FAILED"
     generation: GenerationOut
+    generations: list[GenerationOut] = Field(default_factory=list)
+
+
+class RefineIn(CamelModel):
+    instruction: Text = Field(min_length=1, max_length=MAX_WISHES,
+                              description="What to change, e.g. 'make the cape red'")
+
+
+class ModelOut(CamelModel):
+    id: str
+    name: str
+    description: str
+    credits: int = Field(description="What one generation with it costs")
+
+
+class ModelList(CamelModel):
+    models: list[ModelOut]
+
+
+AspectRatio = Literal["1:1", "4:5", "3:4", "9:16", "16:9"]
 
 
 class GenerationPage(CamelModel):

@@ -51,8 +51,12 @@ class ImageProvider(Protocol):
     name: str
 
     async def generate(
-        self, image: bytes, content_type: str, style: Style, *, generation_id: str
-    ) -> ProviderResult: ...
+        self, image: bytes, content_type: str, style: Style, *, generation_id: str, instructions: str | None = None,
+        aspect_ratio: str | None = None, model: str | None = None,
+    ) -> ProviderResult:
+        """`instructions`: the prompt (default: the style's); `aspect_ratio`: the shape of the result (default: the
+        image's own); `model`: the provider's model id (default: its configured one)."""
+        ...
 
     async def aclose(self) -> None: ...
 

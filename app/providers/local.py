@@ -47,9 +47,10 @@ class LocalComicProvider:
     name = "local"
 
     async def generate(
-        self, image: bytes, content_type: str, style: Style, *, generation_id: str
+        self, image: bytes, content_type: str, style: Style, *, generation_id: str, instructions: str | None = None,
+        aspect_ratio: str | None = None, model: str | None = None,
     ) -> ProviderResult:
-        png = await asyncio.to_thread(render_comic, image, style.id)
+        png = await asyncio.to_thread(render_comic, image, style.id, aspect_ratio)
         if png is None:
             raise ProviderError(FailureKind.REFUSED, BLANK_MESSAGE)
         return ProviderResult(image=png, model="local", provider_generation_id=None, cost_usd=Decimal(0))
@@ -64,11 +65,15 @@ class LocalComicProvider:
         return None
 
 
-def render_comic(image: bytes, style_id: str) -> bytes | None:
-    """The comic panel for a photo, as PNG bytes of the photo's own dimensions; None for a blank picture."""
+def render_comic(image: bytes, style_id: str, aspect_ratio: str | None = None) -> bytes | None:
+    """The comic panel for a photo, as PNG bytes of the photo's own dimensions (or cut to `aspect_ratio`, "4:5",
+    around its centre); None for a blank picture."""
     look = _LOOKS.get(style_id, _LOOKS["superhero"])
     with Image.open(io.BytesIO(image)) as src:
         photo = src.convert("RGB")
+    if aspect_ratio:
+        across, down = (int(part) for part in aspect_ratio.split(":"))
+        photo = ImageOps.fit(photo, _shape(photo.size, across / down))
     if ImageStat.Stat(photo.convert("L")).stddev[0] < _MIN_DETAIL_STDDEV:
         return None
     width, height = photo.size
@@ -95,6 +100,14 @@ def render_comic(image: bytes, style_id: str) -> bytes | None:
     # Fast zlib level: the flat colours still compress well, and the default costs most of the render time.
     canvas.save(buf, format="PNG", compress_level=3)
     return buf.getvalue()
+
+
+def _shape(size: tuple[int, int], ratio: float) -> tuple[int, int]:
+    """The largest size of this ratio inside `size`."""
+    width, height = size
+    if width / height > ratio:
+        return max(1, round(height * ratio)), height
+    return width, max(1, round(width / ratio))
 
 
 def _stylise(photo: Image.Image, look: _Look) -> Image.Image:

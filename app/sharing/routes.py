@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
 from app.deps import ServicesDep, SessionDep
-from app.errors import UNAUTHORIZED_RESPONSE, NotCompleted, NotFound, ValidationFailed, error_responses
+from app.errors import UNAUTHORIZED_RESPONSE, Forbidden, NotCompleted, NotFound, ValidationFailed, error_responses
 from app.generations import service as generations
 from app.models import Generation, GenerationStatus, Share
 from app.operators import repository as audit
@@ -31,7 +31,7 @@ from app.users.auth import CurrentUser
 
 owner = APIRouter(tags=["sharing"], responses=UNAUTHORIZED_RESPONSE)
 public = APIRouter(tags=["sharing"])
-admin = APIRouter(tags=["admin"])
+admin = APIRouter(tags=["admin"], responses={**UNAUTHORIZED_RESPONSE, **error_responses(Forbidden)})
 
 
 def _base(services: ServicesDep) -> str:
@@ -134,8 +134,9 @@ img {{ max-width: 100%; height: auto; border-radius: 16px; }} a {{ color: #facc1
 """
 
 
-@public.get("/s/{slug}", response_class=HTMLResponse, responses=error_responses(NotFound))
-async def share_page(slug: str, services: ServicesDep, session: SessionDep) -> HTMLResponse:
+@public.get("/s/{slug}", response_class=HTMLResponse,
+            responses={404: {"content": {"text/html": {}}, "description": "Not shared, or no longer"}})
+async def share_page(slug: Text, services: ServicesDep, session: SessionDep) -> HTMLResponse:
     """The page a shared link opens, with link-preview tags so a chat shows the portrait."""
     found = await repository.public(session, slug) if len(slug) <= 24 else None
     if found is None:

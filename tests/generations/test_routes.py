@@ -47,7 +47,7 @@ class TestCreate:
 
         assert done["status"] == "completed"
         assert done["errorMessage"] is None
-        assert done["model"] == "local"
+        assert done["model"] == "standard"  # the model chosen (the offline provider draws it)
         result = await api.client.get(done["generatedImageUrl"])
         assert result.status_code == 200
         assert result.headers["content-type"] == "image/jpeg"

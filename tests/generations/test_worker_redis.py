@@ -87,7 +87,7 @@ async def test_a_generation_completes_in_a_separate_worker_process(start_api, se
     assert accepted.status_code == 201, (accepted.text, log.read_text() if log.exists() else "")
     generation = accepted.json()["generation"]
     assert generation["status"] == "completed"
-    assert generation["model"] == "local"
+    assert generation["model"] == "standard"
     assert (await api.client.get(generation["generatedImageUrl"])).status_code == 200
     assert await api.credits(me) == 20
     # The worker process did the work (it logs each generation it finishes), and is still serving.

@@ -12,7 +12,7 @@ import respx
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from app.models import ProviderOutage, utcnow
+from app.models import Generation, ProviderOutage, utcnow
 from app.providers.breaker import CircuitBreaker
 from app.providers.openrouter import OpenRouterProvider
 from tests.support import Api, ManualClock
@@ -99,7 +99,9 @@ async def test_a_completed_generation_records_model_cost_and_serves_our_copy(sta
         done = (await api.upload(me, extra_headers={"Prefer": "wait=30"})).json()["generation"]
 
     assert done["status"] == "completed"
-    assert done["model"] == "google/gemini-2.5-flash-image"
+    assert done["model"] == "standard"
+    async with api.services.sessionmaker() as session:  # what the provider says it ran, for the operators
+        assert (await session.get(Generation, done["id"])).model == "google/gemini-2.5-flash-image"
     sent = json.loads(completions.calls.last.request.content)
     assert sent["modalities"] == ["image", "text"]
     assert sent["messages"][0]["content"][1]["image_url"]["url"].startswith("data:image/jpeg;base64,")

@@ -145,13 +145,15 @@ class OpenRouterProvider:
         return headers
 
     async def generate(
-        self, image: bytes, content_type: str, style: Style, *, generation_id: str
+        self, image: bytes, content_type: str, style: Style, *, generation_id: str, instructions: str | None = None,
+        aspect_ratio: str | None = None, model: str | None = None,
     ) -> ProviderResult:
         if not self._breaker.allow():
             logger.warning("openrouter generation=%s not called: circuit breaker open", generation_id)
             raise ProviderError(FailureKind.UNAVAILABLE, model_called=False)
         try:
-            result = await self._generate(image, content_type, style, generation_id)
+            ask = _Ask(instructions or style.prompt, aspect_ratio, model or self._model)
+            result = await self._generate(image, content_type, ask, generation_id)
         except ProviderError as error:
             if error.kind in BREAKER_FAILURES:
                 self._breaker.record_failure()
@@ -178,12 +180,10 @@ class OpenRouterProvider:
             generation_id,
         )
 
-    async def _generate(
-        self, image: bytes, content_type: str, style: Style, generation_id: str
-    ) -> ProviderResult:
+    async def _generate(self, image: bytes, content_type: str, ask: _Ask, generation_id: str) -> ProviderResult:
         run = _Run(generation_id, self._clock() + self._deadline_seconds, self._clock)
         # Megabytes of base64 and JSON each way: encoded and decoded in a thread, never on the event loop.
-        content = await asyncio.to_thread(_encoded_body, image, content_type, style, self._model, self._max_tokens)
+        content = await asyncio.to_thread(_encoded_body, image, content_type, ask, self._max_tokens)
         try:
             data: Any = await self._retrying(run)(self._attempt, run, content)
             answer = read_answer(data)
@@ -204,7 +204,7 @@ class OpenRouterProvider:
         )  # fmt: skip
         return ProviderResult(
             image=output,
-            model=answer.model or self._model,
+            model=answer.model or ask.model,
             provider_generation_id=answer.generation_id,
             cost_usd=answer.cost_usd,
             prompt_tokens=answer.prompt_tokens,
@@ -335,8 +335,19 @@ class OpenRouterProvider:
         return "unreachable"
 
 
-def _encoded_body(image: bytes, content_type: str, style: Style, model: str, max_tokens: int) -> bytes:
-    return json.dumps(build_body(image, content_type, style, model=model, max_tokens=max_tokens)).encode()
+@dataclass(frozen=True)
+class _Ask:
+    """What one generation asks of the model."""
+
+    instructions: str
+    aspect_ratio: str | None
+    model: str
+
+
+def _encoded_body(image: bytes, content_type: str, ask: _Ask, max_tokens: int) -> bytes:
+    body = build_body(image, content_type, ask.instructions, model=ask.model, max_tokens=max_tokens,
+                      aspect_ratio=ask.aspect_ratio)
+    return json.dumps(body).encode()
 
 
 def _parsed(raw: bytes) -> Any:

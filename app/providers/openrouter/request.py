@@ -50,9 +50,13 @@ def describe_image(image: bytes, content_type: str) -> tuple[str, str | None]:
 
 
 def build_body(
-    image: bytes, content_type: str, style: Style, *, model: str, max_tokens: int
+    image: bytes, content_type: str, instructions: str | Style, *, model: str, max_tokens: int,
+    aspect_ratio: str | None = None,
 ) -> dict[str, Any]:
-    mime, aspect_ratio = describe_image(image, content_type)
+    """`instructions`: the prompt (a style: its own); `aspect_ratio`: the shape asked for, else the image's own."""
+    mime, own_ratio = describe_image(image, content_type)
+    aspect_ratio = aspect_ratio or own_ratio
+    text = instructions.prompt if isinstance(instructions, Style) else instructions
     data_url = f"data:{mime};base64,{base64.b64encode(image).decode('ascii')}"
     body: dict[str, Any] = {
         "model": model,
@@ -60,7 +64,7 @@ def build_body(
             {
                 "role": "user",
                 "content": [
-                    {"type": "text", "text": style.prompt},
+                    {"type": "text", "text": text},
                     {"type": "image_url", "image_url": {"url": data_url}},
                 ],
             }
