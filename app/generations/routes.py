@@ -25,6 +25,7 @@ from app.errors import (
 )
 from app.generations import service
 from app.generations.schemas import (
+    AgainIn,
     AspectRatio,
     GenerationAccepted,
     GenerationFailedBody,
@@ -149,6 +150,34 @@ async def refine_generation(
     by `parentId`, charged like any other."""
     submitted = await service.refine(services, user, generation_id, body.instruction,
                                      idempotency_key=idempotency_key, wait_seconds=parse_prefer_wait(prefer))
+    return _answer(submitted, parse_prefer_wait(prefer))
+
+
+@router.post(
+    "/generations/{generation_id}/again",
+    status_code=202,
+    response_model=GenerationAccepted,
+    responses={
+        201: {"model": GenerationAccepted, "description": "With `Prefer: wait=N`: the generation completed."},
+        502: {"model": GenerationFailedBody, "description": "AI_GENERATION_FAILED: with `Prefer: wait=N`"},
+        **error_responses(NotFound, InsufficientCredits, ValidationFailed, RateLimited, ServiceUnavailable),
+    },
+)
+async def generate_again(
+    generation_id: Text,
+    body: AgainIn,
+    services: ServicesDep,
+    user: CurrentUser,
+    prefer: Annotated[str | None, Header(description="`wait=N` (N <= 60): hold the answer until done")] = None,
+    idempotency_key: Annotated[Text | None, Header(max_length=255,
+                                                   description="Repeat-safe key: a repeat charges nothing")] = None,
+) -> JSONResponse:
+    """Same photo, new portrait: start from the photo of one of your generations (another style, other wishes,
+    another shape or model) without uploading it again. Charged like any generation."""
+    options = service.Options(style=body.style, prompt=body.prompt or None, aspect_ratio=body.aspect_ratio,
+                              model=body.model, variations=body.variations)
+    submitted = await service.again(services, user, generation_id, options, idempotency_key=idempotency_key,
+                                    wait_seconds=parse_prefer_wait(prefer))
     return _answer(submitted, parse_prefer_wait(prefer))
 
 

@@ -5,8 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.config import DEFAULT_MODEL
 from app.schemas import CamelModel, Text
-from app.styles import MAX_WISHES
+from app.styles import DEFAULT_STYLE, MAX_WISHES
 
 StatusName = Literal["pending", "completed", "failed"]
 
@@ -56,6 +57,14 @@ class GenerationFailedBody(CamelModel):
 class RefineIn(CamelModel):
     instruction: Text = Field(min_length=1, max_length=MAX_WISHES,
                               description="What to change, e.g. 'make the cape red'")
+
+
+class AgainIn(CamelModel):
+    style: Text = Field(DEFAULT_STYLE, max_length=32, description="One of the ids from GET /styles")
+    prompt: Text | None = Field(None, max_length=MAX_WISHES, description="Your own wishes")
+    aspect_ratio: Literal["1:1", "4:5", "3:4", "9:16", "16:9"] = "1:1"
+    model: Text = Field(DEFAULT_MODEL, max_length=32, description="One of the ids from GET /models")
+    variations: int = Field(1, ge=1, le=4)
 
 
 class ModelOut(CamelModel):

@@ -164,6 +164,26 @@ async def refine(
     return await _start(services, user, picture, options, parent.id, idempotency_key, wait_seconds)
 
 
+async def again(
+    services: Services, user: Caller, source_id: str, options: Options, *, idempotency_key: str | None,
+    wait_seconds: int,
+) -> Submitted:
+    """A new generation from the photo another one was made from (another style, say), without uploading it again.
+    Any generation of one's own will do, whatever became of it: its photo is kept as it was cleaned."""
+    _check(services.settings, options)
+    async with services.reader() as session:
+        source = await get_owned(session, user.id, source_id)
+    if (replay := await _replay_or_refuse(services, user, idempotency_key)) is not None:
+        return replay
+    photo, preview = await asyncio.gather(
+        services.storage.get(source.original_image_key),
+        services.storage.get(source.original_thumbnail_key) if source.original_thumbnail_key else asyncio.sleep(0, b""),
+    )
+    picture = _Picture(photo, content_type_for(source.original_image_key),
+                       source.original_image_key.rsplit(".", 1)[-1], preview or b"")
+    return await _start(services, user, picture, options, None, idempotency_key, wait_seconds)
+
+
 async def _replay_or_refuse(services: Services, user: Caller, idempotency_key: str | None) -> Submitted | None:
     async with services.reader() as session:
         if idempotency_key and (previous := await repository.by_idempotency_key(session, user.id, idempotency_key)):

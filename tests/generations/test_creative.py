@@ -180,3 +180,23 @@ async def test_openrouter_receives_the_wishes_the_shape_the_model_and_for_refine
     sent_image = sent_refine["messages"][0]["content"][1]["image_url"]["url"].split(",", 1)[1]
     assert base64.b64decode(sent_image) == stored_result  # the parent's result is what the model edits
     assert sent_refine["image_config"] == {"aspect_ratio": "9:16"}
+
+
+async def test_the_same_photo_in_another_style_needs_no_new_upload(api: Api) -> None:
+    me, other = await api.register(), await api.register()
+    first = (await create(api, me, WAIT, style="marvel")).json()["generation"]
+
+    again = await api.client.post(f"/generations/{first['id']}/again", headers={**me, **WAIT},
+                                  json={"style": "dc", "aspectRatio": "4:5"})
+
+    assert again.status_code == 201, again.text
+    second = again.json()["generation"]
+    assert (second["style"], second["aspectRatio"], second["parentId"]) == ("dc", "4:5", None)
+    original = (await api.client.get(first["originalImageUrl"])).content
+    assert (await api.client.get(second["originalImageUrl"])).content == original
+    assert await api.credits(me) == 10
+    theirs = await api.client.post(f"/generations/{first['id']}/again", headers=other, json={"style": "dc"})
+    assert (theirs.status_code, theirs.json()["code"]) == (404, "NOT_FOUND")
+    bad = await api.client.post(f"/generations/{first['id']}/again", headers=me, json={"style": "anime"})
+    assert bad.status_code == 422
+    assert await api.credits(me) == 10
