@@ -28,6 +28,7 @@ const API_PREFIXES = [
   "/health",
   "/billing",
   "/credits",
+  "/admin",
 ];
 
 export default defineConfig({

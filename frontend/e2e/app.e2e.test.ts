@@ -11,6 +11,7 @@ import {
   generateThroughApi,
   horizontalOverflow,
   launchBrowser,
+  makeAdminOfSharedBackend,
   portraitAsHeic,
   registerThroughApi,
   registerThroughUi,
@@ -259,23 +260,35 @@ describe("every page", () => {
     "/verify-email?token=t",
     "/pricing",
   ];
-  const privatePages = ["/dashboard", "/gallery", "/gallery?status=failed", "/pricing", "/account", "/account/billing"];
+  // The account is an administrator, so the operators' console (and its tab in the navigation) is checked too.
+  const privatePages = [
+    "/dashboard",
+    "/gallery",
+    "/gallery?status=failed",
+    "/pricing",
+    "/account",
+    "/account/billing",
+    "/console",
+    "/console/users",
+  ];
 
   async function seedUser(context: BrowserContext) {
-    await registerThroughApi(context);
+    const email = await registerThroughApi(context);
+    makeAdminOfSharedBackend(email);
     const portrait = { name: "portrait.jpg", mimeType: "image/jpeg", buffer: await readFile(PORTRAIT) };
     const completed = await generateThroughApi(context, portrait, { wait: 30 });
     expect(completed.status).toBe(201);
     const blank = { name: "blank.png", mimeType: "image/png", buffer: faintPng(320, 320, [200, 200, 200]) };
     const failed = await generateThroughApi(context, blank, { wait: 30 });
     expect(failed.status).toBe(502);
-    return (completed.body.generation as { id: string }).id;
+    const me = (await (await context.request.get("/users/me")).json()) as { id: string };
+    return { generationId: (completed.body.generation as { id: string }).id, userId: me.id };
   }
 
   // Stable names, so a new run overwrites the last one's pictures.
   function screenshotName(label: string, url: string): string {
     if (url === "/") return `${label}-home.png`;
-    if (/^\/gallery\/gen_/.test(url)) return `${label}.png`;
+    if (/^\/gallery\/gen_/.test(url) || /^\/console\/users\/./.test(url)) return `${label}.png`;
     return `${label}-${url.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "")}.png`;
   }
 
@@ -301,9 +314,10 @@ describe("every page", () => {
         for (const url of publicPages) await check(page, url, `${label}-visitor`);
       }, width);
       await withPage(async (page, context) => {
-        const id = await seedUser(context);
+        const { generationId, userId } = await seedUser(context);
         for (const url of privatePages) await check(page, url, `${label}-hero`);
-        await check(page, `/gallery/${id}`, `${label}-hero-gallery-detail`);
+        await check(page, `/gallery/${generationId}`, `${label}-hero-gallery-detail`);
+        await check(page, `/console/users/${userId}`, `${label}-hero-console-user`);
       }, width);
     });
   }

@@ -6,6 +6,8 @@ import path from "node:path";
 
 export interface RunningBackend {
   baseURL: string;
+  /** Its database, for the operators' commands (`python -m app.admin ...`) run beside it. */
+  databaseURL: string;
   stop: () => Promise<void>;
 }
 
@@ -63,10 +65,11 @@ export async function startBackend({
   const stateDir = mkdtempSync(path.join(tmpdir(), "aivenger-e2e-"));
   const port = await freePort();
   const baseURL = `http://${host}:${port}`;
+  const databaseURL = `sqlite+aiosqlite:///${path.join(stateDir, "db.sqlite")}`;
   const env = {
     ...process.env,
     APP_ENV: "test",
-    DATABASE_URL: `sqlite+aiosqlite:///${path.join(stateDir, "db.sqlite")}`,
+    DATABASE_URL: databaseURL,
     STORAGE_BACKEND: "local",
     STORAGE_DIR: path.join(stateDir, "media"),
     FRONTEND_DIST: distDir,
@@ -121,5 +124,15 @@ export async function startBackend({
     await stop();
     throw error;
   }
-  return { baseURL, stop };
+  return { baseURL, databaseURL, stop };
+}
+
+/** Makes the account with `email` an administrator, as an operator would: `python -m app.admin make-admin EMAIL`. */
+export function makeAdmin(repoRoot: string, databaseURL: string, email: string): void {
+  const made = spawnSync(path.join(repoRoot, ".venv", "bin", "python"), ["-m", "app.admin", "make-admin", email], {
+    cwd: repoRoot,
+    env: { ...process.env, APP_ENV: "test", DATABASE_URL: databaseURL },
+    encoding: "utf8",
+  });
+  if (made.status !== 0) throw new Error(`make-admin ${email} failed:\n${made.stdout}\n${made.stderr}`);
 }

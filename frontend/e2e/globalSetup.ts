@@ -10,6 +10,7 @@ const repoRoot = path.resolve(frontendDir, "..");
 declare module "vitest" {
   export interface ProvidedContext {
     baseURL: string;
+    databaseURL: string;
   }
 }
 
@@ -17,6 +18,7 @@ export default async function setup(project: TestProject) {
   buildIfNeeded(frontendDir);
   const backend = await startBackend({ repoRoot, distDir: path.join(frontendDir, "dist") });
   project.provide("baseURL", backend.baseURL);
+  project.provide("databaseURL", backend.databaseURL);
   return async () => {
     await backend.stop();
   };

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { expect, inject } from "vitest";
+import { makeAdmin } from "./backend";
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = path.resolve(frontendDir, "..");
@@ -15,6 +16,11 @@ export const PORTRAIT = fixture("portrait-astronaut.jpg");
 export const PASSWORD = "correct-horse-battery";
 
 export const baseURL = () => inject("baseURL");
+
+/** Makes an account of the shared backend an administrator, from the command line as an operator would. */
+export function makeAdminOfSharedBackend(email: string): void {
+  makeAdmin(repoRoot, inject("databaseURL"), email);
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -1,6 +1,8 @@
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from "react";
 import type { RouteObject } from "react-router";
-import { RequireAuth } from "./auth/RequireAuth";
+import { RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { AppShell } from "./components/AppShell";
+import { PageLoading } from "./components/PageLoading";
 import { AccountPage } from "./pages/AccountPage";
 import { BillingPage } from "./pages/BillingPage";
 import { DashboardPage } from "./pages/DashboardPage";
@@ -14,6 +16,19 @@ import { RegisterPage } from "./pages/RegisterPage";
 import { ResetPasswordPage } from "./pages/ResetPasswordPage";
 import { RouteError } from "./pages/RouteError";
 import { VerifyEmailPage } from "./pages/VerifyEmailPage";
+
+/** A page loaded only when first shown: the operators' pages and their charts stay out of everyone's download. */
+function lazyPage<K extends string>(
+  load: () => Promise<Record<K, ComponentType>>,
+  name: K,
+): LazyExoticComponent<ComponentType> {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
+}
+
+const ConsoleLayout = lazyPage(() => import("./pages/console/ConsoleLayout"), "ConsoleLayout");
+const ConsoleDashboardPage = lazyPage(() => import("./pages/console/ConsoleDashboardPage"), "ConsoleDashboardPage");
+const ConsoleUsersPage = lazyPage(() => import("./pages/console/ConsoleUsersPage"), "ConsoleUsersPage");
+const ConsoleUserPage = lazyPage(() => import("./pages/console/ConsoleUserPage"), "ConsoleUserPage");
 
 export const routes: RouteObject[] = [
   {
@@ -61,6 +76,24 @@ export const routes: RouteObject[] = [
                 <BillingPage />
               </RequireAuth>
             ),
+          },
+          {
+            // Not /admin: that path is the API's.
+            path: "console",
+            element: (
+              <RequireAuth>
+                <RequireAdmin>
+                  <Suspense fallback={<PageLoading label="Opening the console…" />}>
+                    <ConsoleLayout />
+                  </Suspense>
+                </RequireAdmin>
+              </RequireAuth>
+            ),
+            children: [
+              { index: true, element: <ConsoleDashboardPage /> },
+              { path: "users", element: <ConsoleUsersPage /> },
+              { path: "users/:id", element: <ConsoleUserPage /> },
+            ],
           },
           { path: "*", element: <NotFoundPage /> },
         ],

@@ -57,3 +57,18 @@ export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
   return "Something went wrong. Please try again.";
 }
+
+/**
+ * The message with the reasons the API gave in `details` (a 422 names the field and the limit), each said once:
+ * "At most 20 keys per account. Revoke a key you no longer use first."
+ */
+export function detailedMessageOf(error: unknown): string {
+  const message = messageOf(error);
+  if (!(error instanceof ApiError) || !Array.isArray(error.details)) return message;
+  const reasons = error.details
+    .map((detail: unknown) =>
+      typeof detail === "object" && detail !== null ? (detail as { msg?: unknown }).msg : null,
+    )
+    .filter((reason): reason is string => typeof reason === "string" && reason !== "" && !message.includes(reason));
+  return [...new Set(reasons), message].map((part) => (/[.!?]$/.test(part) ? part : `${part}.`)).join(" ");
+}

@@ -211,6 +211,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/generations/{generation_id}/refine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refine Generation
+         * @description Change a completed result as asked ("make the cape red"): a new generation from that result, linked to it
+         *     by `parentId`, charged like any other.
+         */
+        post: operations["generations-refine_generation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/generations/{generation_id}/again": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate Again
+         * @description Same photo, new portrait: start from the photo of one of your generations (another style, other wishes,
+         *     another shape or model) without uploading it again. Charged like any generation.
+         */
+        post: operations["generations-generate_again"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/generations/{generation_id}": {
         parameters: {
             query?: never;
@@ -244,6 +286,26 @@ export interface paths {
          * @description Credits, the number of completed generations, and when the newest completed one was made.
          */
         get: operations["generations-user_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description The image models to choose from, each at its own price in credits. No login needed.
+         */
+        get: operations["styles-list_models"];
         put?: never;
         post?: never;
         delete?: never;
@@ -882,6 +944,37 @@ export interface components {
             /** Nextcursor */
             nextCursor: string | null;
         };
+        /** AgainIn */
+        AgainIn: {
+            /**
+             * Style
+             * @description One of the ids from GET /styles
+             * @default superhero
+             */
+            style?: string;
+            /**
+             * Prompt
+             * @description Your own wishes
+             */
+            prompt?: string | null;
+            /**
+             * Aspectratio
+             * @default 1:1
+             * @enum {string}
+             */
+            aspectRatio?: "1:1" | "4:5" | "3:4" | "9:16" | "16:9";
+            /**
+             * Model
+             * @description One of the ids from GET /models
+             * @default standard
+             */
+            model?: string;
+            /**
+             * Variations
+             * @default 1
+             */
+            variations?: number;
+        };
         /** ApiKeyCreated */
         ApiKeyCreated: {
             /** Id */
@@ -990,6 +1083,30 @@ export interface components {
              * @default superhero
              */
             style?: string;
+            /**
+             * Prompt
+             * @description Your own wishes: costume colours, powers, background (at most 300 characters)
+             */
+            prompt?: string | null;
+            /**
+             * Aspectratio
+             * @description The result's shape
+             * @default 1:1
+             * @enum {string}
+             */
+            aspectRatio?: "1:1" | "4:5" | "3:4" | "9:16" | "16:9";
+            /**
+             * Model
+             * @description One of the ids from GET /models
+             * @default standard
+             */
+            model?: string;
+            /**
+             * Variations
+             * @description How many to make at once, all charged together
+             * @default 1
+             */
+            variations?: number;
         };
         /** CheckoutIn */
         CheckoutIn: {
@@ -1134,6 +1251,11 @@ export interface components {
              */
             success?: true;
             generation: components["schemas"]["GenerationOut"];
+            /**
+             * Generations
+             * @description Every generation of the request (variations)
+             */
+            generations: components["schemas"]["GenerationOut"][];
             /** Remainingcredits */
             remainingCredits: number;
         };
@@ -1168,6 +1290,8 @@ export interface components {
              */
             code?: "AI_GENERATION_FAILED";
             generation: components["schemas"]["GenerationOut"];
+            /** Generations */
+            generations?: components["schemas"]["GenerationOut"][];
         };
         /** GenerationOut */
         GenerationOut: {
@@ -1200,8 +1324,44 @@ export interface components {
             creditsUsed: number;
             /** Errormessage */
             errorMessage: string | null;
-            /** Model */
-            model: string | null;
+            /**
+             * Model
+             * @description The model chosen, an id from GET /models
+             */
+            model: string;
+            /**
+             * Prompt
+             * @description The person's own wishes, or a refinement's instruction
+             */
+            prompt?: string | null;
+            /**
+             * Aspectratio
+             * @description The shape asked for: 1:1, 4:5, 3:4, 9:16 or 16:9
+             * @default 1:1
+             */
+            aspectRatio?: string;
+            /**
+             * Batchid
+             * @description Shared by the variations made by one request
+             */
+            batchId?: string | null;
+            /**
+             * Parentid
+             * @description The generation this one refines
+             */
+            parentId?: string | null;
+            /**
+             * Width
+             * @description The result's width in pixels, once there is one
+             */
+            width?: number | null;
+            /** Height */
+            height?: number | null;
+            /**
+             * Shareurl
+             * @description The public link, while the result is shared
+             */
+            shareUrl?: string | null;
             /**
              * Createdat
              * Format: date-time
@@ -1254,6 +1414,25 @@ export interface components {
              * @description Pass as `cursor` for the next (older) page; null on the last
              */
             nextCursor: string | null;
+        };
+        /** ModelList */
+        ModelList: {
+            /** Models */
+            models: components["schemas"]["ModelOut"][];
+        };
+        /** ModelOut */
+        ModelOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /**
+             * Credits
+             * @description What one generation with it costs
+             */
+            credits: number;
         };
         /** PlanOut */
         PlanOut: {
@@ -1352,6 +1531,14 @@ export interface components {
         PurchasesOut: {
             /** Purchases */
             purchases: components["schemas"]["PurchaseOut"][];
+        };
+        /** RefineIn */
+        RefineIn: {
+            /**
+             * Instruction
+             * @description What to change, e.g. 'make the cape red'
+             */
+            instruction: string;
         };
         /** RefundIn */
         RefundIn: {
@@ -2296,6 +2483,239 @@ export interface operations {
             };
         };
     };
+    "generations-refine_generation": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (N <= 60): hold the answer until done */
+                prefer?: string | null;
+                /** @description Repeat-safe key: a repeat charges nothing */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                generation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefineIn"];
+            };
+        };
+        responses: {
+            /** @description With `Prefer: wait=N`: the refinement completed. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationAccepted"];
+                };
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationAccepted"];
+                };
+            };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description INSUFFICIENT_CREDITS: Insufficient credits. Buy a credit pack or a plan to continue: see GET /billing/plans. */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_COMPLETED: This generation has no result yet (or failed). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: Rate limit exceeded. Please wait before generating again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AI_GENERATION_FAILED: with `Prefer: wait=N` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationFailedBody"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: The image model is temporarily unavailable. Nothing was charged; please try again shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "generations-generate_again": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (N <= 60): hold the answer until done */
+                prefer?: string | null;
+                /** @description Repeat-safe key: a repeat charges nothing */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                generation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgainIn"];
+            };
+        };
+        responses: {
+            /** @description With `Prefer: wait=N`: the generation completed. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationAccepted"];
+                };
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationAccepted"];
+                };
+            };
+            /** @description BAD_REQUEST: the body could not be read (JSON that is not UTF-8, broken form or multipart framing) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description INSUFFICIENT_CREDITS: Insufficient credits. Buy a credit pack or a plan to continue: see GET /billing/plans. */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: Some values are not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: Rate limit exceeded. Please wait before generating again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AI_GENERATION_FAILED: with `Prefer: wait=N` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationFailedBody"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: The image model is temporarily unavailable. Nothing was charged; please try again shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     "generations-get_generation": {
         parameters: {
             query?: never;
@@ -2419,6 +2839,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description VALIDATION_ERROR: bad query or form values */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "styles-list_models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
                 };
             };
             /** @description VALIDATION_ERROR: bad query or form values */
@@ -3528,13 +3977,13 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description NOT_FOUND: Not found. */
+            /** @description Not shared, or no longer */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
             /** @description VALIDATION_ERROR: bad query or form values */
@@ -3565,6 +4014,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description UNAUTHORIZED: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN: Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description NOT_FOUND: Not found. */
             404: {

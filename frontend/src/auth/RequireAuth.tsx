@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
 import { PageLoading } from "../components/PageLoading";
+import { NotForYouPage } from "../pages/NotForYouPage";
 import { loginPathFor } from "./redirects";
 import { useMe } from "./useAuth";
 
@@ -19,5 +20,16 @@ export function VisitorOnly({ children, to }: { children: ReactNode; to: string 
   const me = useMe();
   if (me.isPending) return <PageLoading label="Loading…" />;
   if (me.data) return <Navigate to={to} replace />;
+  return children;
+}
+
+/**
+ * The operators' pages, for administrators only. Everyone else is told so, and never downloads those pages:
+ * they load only once this lets them through.
+ */
+export function RequireAdmin({ children }: { children: ReactNode }) {
+  const me = useMe();
+  if (me.isPending) return <PageLoading label="Checking your hero credentials…" />;
+  if (!me.data?.is_superuser) return <NotForYouPage />;
   return children;
 }

@@ -1,4 +1,4 @@
-import { CircleUserRound, Coins, CreditCard, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
+import { CircleUserRound, Coins, CreditCard, Gauge, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
 import { useEffect, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { toast } from "sonner";
@@ -114,6 +114,12 @@ export function AppShell() {
               <CreditCard aria-hidden size={18} />
               Billing
             </NavLink>
+            {me.data?.is_superuser && (
+              <NavLink to="/console" className={navClass}>
+                <Gauge aria-hidden size={18} />
+                Console
+              </NavLink>
+            )}
           </nav>
         )}
       </header>

@@ -8,6 +8,11 @@ interface Props {
   confirmLabel: string;
   cancelLabel?: string;
   busy?: boolean;
+  /** What the confirm button says while the action runs. */
+  busyLabel?: string;
+  /** Red for what cannot be undone or cuts someone off; yellow for the rest. */
+  tone?: "danger" | "primary";
+  confirmDisabled?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
 }
@@ -23,6 +28,9 @@ export function ConfirmDialog({
   confirmLabel,
   cancelLabel = "Cancel",
   busy = false,
+  busyLabel = "Deleting…",
+  tone = "danger",
+  confirmDisabled = false,
   onConfirm,
   onCancel,
 }: Props) {
@@ -63,8 +71,13 @@ export function ConfirmDialog({
         <button type="button" className="btn btn-ghost" onClick={onCancel} disabled={busy} autoFocus>
           {cancelLabel}
         </button>
-        <button type="button" className="btn btn-danger" onClick={onConfirm} disabled={busy}>
-          {busy ? "Deleting…" : confirmLabel}
+        <button
+          type="button"
+          className={`btn ${tone === "danger" ? "btn-danger" : "btn-primary"}`}
+          onClick={onConfirm}
+          disabled={busy || confirmDisabled}
+        >
+          {busy ? busyLabel : confirmLabel}
         </button>
       </div>
     </dialog>

@@ -7,6 +7,7 @@ import { messageOf } from "../api/errors";
 import { useStats } from "../api/queries";
 import { useDeleteAccount, useForgotPassword, useMe, useRequestVerification } from "../auth/useAuth";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ApiKeysSection } from "../features/account/ApiKeysSection";
 import { countOf } from "../lib/format";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import styles from "./AccountPage.module.css";
@@ -119,6 +120,8 @@ export function AccountPage() {
           <EmailMeButton send={resetLink} email={email} label="Email me a password link" />
         )}
       </section>
+
+      <ApiKeysSection className={styles.section} headingClassName={styles.heading} />
 
       <section className={`panel ${styles.section} ${styles.danger}`} aria-labelledby="delete-heading">
         <h2 id="delete-heading" className={styles.heading}>

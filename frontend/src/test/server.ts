@@ -122,7 +122,7 @@ export function makeGeneration(overrides: Partial<Generation> = {}): Generation 
     thumbnailUrl: null,
     creditsUsed: 10,
     errorMessage: null,
-    model: null,
+    model: "standard",
     createdAt: "2026-11-22T10:30:00Z",
     updatedAt: "2026-11-22T10:30:00Z",
     ...overrides,
@@ -145,11 +145,15 @@ export function stats(overrides: Partial<UserStats> = {}): UserStats {
 
 export const errorBody = (error: string, code: string) => ({ success: false, error, code });
 
-/** A signed-in person with `credits` and no generations yet: the API as a fresh account sees it. */
-export function signedInHandlers({ credits = 30 }: { credits?: number } = {}) {
+/**
+ * A signed-in person with `credits`, no generations and no API keys yet: the API as a fresh account sees it
+ * (an administrator's with `admin`).
+ */
+export function signedInHandlers({ credits = 30, admin = false }: { credits?: number; admin?: boolean } = {}) {
   const billing: Billing = { credits, plan: null };
   return [
-    http.get(url("/users/me"), () => HttpResponse.json({ ...user, credits })),
+    http.get(url("/users/me"), () => HttpResponse.json({ ...user, credits, is_superuser: admin })),
+    http.get(url("/users/me/api-keys"), () => HttpResponse.json({ apiKeys: [] })),
     http.get(url("/user/stats"), () => HttpResponse.json(stats({ credits }))),
     http.get(url("/styles"), () => HttpResponse.json({ styles })),
     http.get(url("/generations"), () => HttpResponse.json({ generations: [], count: 0, nextCursor: null })),
