@@ -38,6 +38,7 @@ from app.operators.schemas import (
     StatsOut,
 )
 from app.schemas import Text
+from app.sharing import repository as shares
 from app.users.auth import LoggedInUser
 from app.users.repository import Caller
 
@@ -103,13 +104,15 @@ async def user_detail(user_id: uuid.UUID, admin: Admin, session: SessionDep) -> 
     counts = await repository.generation_counts(session, [user.id])
     summary = await _summary(session, user, counts.get(user.id, 0))
     entries = await credits.statement(session, user.id, 50, None)
+    recent = await repository.recent_generations(session, user.id)
+    slugs = await shares.slugs_of(session, [g.id for g in recent])
     return AdminUserDetail(
         **summary.model_dump(),
         ledger=[LedgerEntryOut(id=e.id, amount=e.amount, balance_after=e.balance_after,
                                reason=credits.REASONS[LedgerKind(e.kind)],  # type: ignore[arg-type]
                                note=e.note, generation_id=e.generation_id, created_at=e.created_at) for e in entries],
         recent_generations=[AdminGenerationOut.model_validate(g, from_attributes=True)
-                            for g in await repository.recent_generations(session, user.id)],
+                            .model_copy(update={"share_slug": slugs.get(g.id)}) for g in recent],
         admin_actions=[AdminActionOut.model_validate(a, from_attributes=True)
                        for a in await repository.actions_on(session, user.id)],
     )

@@ -36,6 +36,7 @@ class AdminGenerationOut(CamelModel):
     cost_usd: Decimal | None = Field(description="What the model provider reported it cost")
     credits_used: int
     created_at: datetime
+    share_slug: str | None = Field(None, description="Its public link's slug while shared (for a gallery takedown)")
 
 
 class AdminActionOut(CamelModel):

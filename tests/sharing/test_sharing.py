@@ -113,6 +113,8 @@ async def test_an_administrator_takes_a_result_out_of_the_gallery(api: Api) -> N
                               .values(is_superuser=True))
         await session.commit()
 
+    detail = (await api.client.get(f"/admin/users/{await user_id(api, me)}", headers=admin)).json()
+    assert [g["shareSlug"] for g in detail["recentGenerations"]] == [slug]  # what the console takes down
     assert (await api.client.delete(f"/admin/gallery/{slug}", headers=admin)).status_code == 204
 
     assert (await api.client.get("/public")).json()["items"] == []

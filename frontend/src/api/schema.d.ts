@@ -870,6 +870,11 @@ export interface components {
              * Format: date-time
              */
             createdAt: string;
+            /**
+             * Shareslug
+             * @description Its public link's slug while shared (for a gallery takedown)
+             */
+            shareSlug?: string | null;
         };
         /** AdminUserDetail */
         AdminUserDetail: {
