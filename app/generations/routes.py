@@ -49,6 +49,11 @@ public_router = APIRouter(tags=["styles"])
 
 # The cursors this API hands out are unpadded URL-safe base64.
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+# The headers of every route that starts generations.
+PreferHeader = Annotated[str | None, Header(description="`wait=N` (N <= 60): hold the answer until done")]
+IdempotencyHeader = Annotated[Text | None, Header(max_length=255,
+                                                  description="Repeat-safe key: a repeat charges nothing")]
+
 _PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,6})", re.IGNORECASE)
 
 
@@ -82,9 +87,8 @@ async def create_generation(
     model: Annotated[Text, Form(max_length=32, description="One of the ids from GET /models")] = DEFAULT_MODEL,
     variations: Annotated[int, Form(ge=1, le=service.MAX_VARIATIONS,
                                     description="How many to make at once, all charged together")] = 1,
-    prefer: Annotated[str | None, Header(description="`wait=N` (N <= 60): hold the answer until done")] = None,
-    idempotency_key: Annotated[Text | None, Header(max_length=255,
-                                                   description="Repeat-safe key: a repeat charges nothing")] = None,
+    prefer: PreferHeader = None,
+    idempotency_key: IdempotencyHeader = None,
 ) -> JSONResponse:
     """Upload a portrait and start its transformation; 10 credits are taken at once.
 
@@ -142,9 +146,8 @@ async def refine_generation(
     body: RefineIn,
     services: ServicesDep,
     user: CurrentUser,
-    prefer: Annotated[str | None, Header(description="`wait=N` (N <= 60): hold the answer until done")] = None,
-    idempotency_key: Annotated[Text | None, Header(max_length=255,
-                                                   description="Repeat-safe key: a repeat charges nothing")] = None,
+    prefer: PreferHeader = None,
+    idempotency_key: IdempotencyHeader = None,
 ) -> JSONResponse:
     """Change a completed result as asked ("make the cape red"): a new generation from that result, linked to it
     by `parentId`, charged like any other."""
@@ -168,9 +171,8 @@ async def generate_again(
     body: AgainIn,
     services: ServicesDep,
     user: CurrentUser,
-    prefer: Annotated[str | None, Header(description="`wait=N` (N <= 60): hold the answer until done")] = None,
-    idempotency_key: Annotated[Text | None, Header(max_length=255,
-                                                   description="Repeat-safe key: a repeat charges nothing")] = None,
+    prefer: PreferHeader = None,
+    idempotency_key: IdempotencyHeader = None,
 ) -> JSONResponse:
     """Same photo, new portrait: start from the photo of one of your generations (another style, other wishes,
     another shape or model) without uploading it again. Charged like any generation."""
