@@ -7,6 +7,7 @@ A known path with the wrong method still answers 405, and every other miss is th
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -21,6 +22,23 @@ API_PREFIXES = ("auth", "users", "user", "generations", "styles", "media", "heal
                 "models")
 
 
+# The build writes a Brotli and a gzip copy beside each text file (frontend/scripts/precompress.mjs), best first.
+_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+_NEVER_SERVED = (".map", ".br", ".gz")
+
+
+def _file(request: Request, path: Path, cache: str) -> FileResponse:
+    """The file, as the compressed copy the client accepts when the build made one."""
+    headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff", "Vary": "Accept-Encoding"}
+    accepted = {part.split(";")[0].strip() for part in request.headers.get("accept-encoding", "").split(",")}
+    for encoding, suffix in _ENCODINGS:
+        compressed = path.with_name(path.name + suffix)
+        if encoding in accepted and compressed.is_file():
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return FileResponse(compressed, media_type=media_type, headers={**headers, "Content-Encoding": encoding})
+    return FileResponse(path, headers=headers)
+
+
 def mount(app: FastAPI, dist: Path) -> None:
     root = dist.resolve()
     index = root / "index.html"
@@ -33,14 +51,16 @@ def mount(app: FastAPI, dist: Path) -> None:
         if request.method not in ("GET", "HEAD") or path.split("/", 1)[0] in API_PREFIXES or not index.is_file():
             raise NotFound()
         candidate = (root / path).resolve()
+        if path.endswith(_NEVER_SERVED):
+            raise NotFound()  # source maps and the compressed copies are not files of the site
         if path and candidate.is_file() and candidate.is_relative_to(root):
             # Hashed assets never change; index.html must be re-read so a new deploy is picked up.
             cache = "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
-            response = FileResponse(candidate, headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})
+            response = _file(request, candidate, cache)
         elif "." in path.rsplit("/", 1)[-1]:
             raise NotFound()  # a missing file, not a client route
         else:
-            response = FileResponse(index, headers={"Cache-Control": "no-cache"})
+            response = _file(request, index, "no-cache")
         await response(scope, receive, send)
 
     app.router.default = fallback

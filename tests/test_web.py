@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,29 @@ class TestSpa:
         asset = await api.client.get("/assets/app-1234.js")
         assert asset.status_code == 200
         assert "immutable" in asset.headers["cache-control"]
+
+    async def test_compressed_copies_are_served_to_clients_that_accept_them(self, start_api, spa_dist: Path) -> None:
+        script = spa_dist / "assets" / "app-1234.js"
+        script.with_name(script.name + ".gz").write_bytes(gzip.compress(script.read_bytes()))
+        script.with_name(script.name + ".br").write_bytes(b"brotli bytes")
+        api = await start_api(frontend_dist=spa_dist)
+
+        brotli = await api.client.get("/assets/app-1234.js", headers={"Accept-Encoding": "gzip, br"})
+        assert (brotli.headers["content-encoding"], brotli.headers["vary"]) == ("br", "Accept-Encoding")
+        assert brotli.headers["content-type"].startswith("text/javascript")
+        zipped = await api.client.get("/assets/app-1234.js", headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert zipped.text == "console.log('hi')"  # the client decoded it
+        plain = await api.client.get("/assets/app-1234.js", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        assert plain.text == "console.log('hi')"
+
+    async def test_source_maps_and_compressed_copies_are_not_public(self, start_api, spa_dist: Path) -> None:
+        (spa_dist / "assets" / "app-1234.js.map").write_text("{}")
+        (spa_dist / "assets" / "app-1234.js.gz").write_bytes(b"x")
+        api = await start_api(frontend_dist=spa_dist)
+        for path in ("/assets/app-1234.js.map", "/assets/app-1234.js.gz"):
+            assert (await api.client.get(path)).status_code == 404, path
 
     async def test_api_routes_are_untouched(self, start_api, spa_dist: Path) -> None:
         api = await start_api(frontend_dist=spa_dist)
