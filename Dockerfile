@@ -7,7 +7,7 @@ COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
 # The committed API client is used as it is; the schema check runs in the test suite, not here.
-RUN npx vite build
+RUN npx vite build && node scripts/precompress.mjs dist
 
 FROM python:3.11-slim-bookworm AS wheels
 WORKDIR /build

@@ -39,7 +39,8 @@ export default defineConfig({
   },
   build: {
     outDir: "dist",
-    sourcemap: true,
+    // Made for debugging a build, but not referenced from the files, and never served (app/spa.py).
+    sourcemap: "hidden",
   },
   test: {
     environment: "jsdom",
