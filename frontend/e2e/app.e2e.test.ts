@@ -25,7 +25,7 @@ import {
 } from "./helpers";
 
 const BLANK_MESSAGE = "There is nothing to transform in this picture: it looks blank. Try a photo of a person.";
-const generateButton = (page: Page) => page.getByRole("button", { name: "Generate Superhero Avatar (10 credits)" });
+const generateButton = (page: Page) => page.getByRole("button", { name: "Generate · 10 credits" });
 
 let browser: Browser;
 
@@ -259,6 +259,7 @@ describe("every page", () => {
     "/reset-password?token=t",
     "/verify-email?token=t",
     "/pricing",
+    "/explore",
   ];
   // The account is an administrator, so the operators' console (and its tab in the navigation) is checked too.
   const privatePages = [
@@ -266,6 +267,7 @@ describe("every page", () => {
     "/gallery",
     "/gallery?status=failed",
     "/pricing",
+    "/explore",
     "/account",
     "/account/billing",
     "/console",

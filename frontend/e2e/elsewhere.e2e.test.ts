@@ -58,7 +58,7 @@ describe("the SPA hosted on another origin", () => {
         await expectCredits(page, 30);
 
         await page.locator("#portrait-input").setInputFiles(PORTRAIT);
-        const button = page.getByRole("button", { name: "Generate Superhero Avatar (10 credits)" });
+        const button = page.getByRole("button", { name: "Generate · 10 credits" });
         await expect.poll(() => button.isEnabled(), { timeout: 10_000 }).toBe(true);
         await button.click();
 

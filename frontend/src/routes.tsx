@@ -6,6 +6,7 @@ import { PageLoading } from "./components/PageLoading";
 import { AccountPage } from "./pages/AccountPage";
 import { BillingPage } from "./pages/BillingPage";
 import { DashboardPage } from "./pages/DashboardPage";
+import { ExplorePage } from "./pages/ExplorePage";
 import { ForgotPasswordPage } from "./pages/ForgotPasswordPage";
 import { GalleryPage } from "./pages/GalleryPage";
 import { HomePage } from "./pages/HomePage";
@@ -44,6 +45,7 @@ export const routes: RouteObject[] = [
           { path: "reset-password", element: <ResetPasswordPage /> },
           { path: "verify-email", element: <VerifyEmailPage /> },
           { path: "pricing", element: <PricingPage /> },
+          { path: "explore", element: <ExplorePage /> },
           {
             path: "dashboard",
             element: (

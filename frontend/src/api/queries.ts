@@ -90,12 +90,9 @@ export function isFinished(generation: Generation | undefined): boolean {
   return generation !== undefined && generation.status !== "pending";
 }
 
-/**
- * One generation, polled while it is pending. Polling ends when the generation completes or fails,
- * or when the API stops answering (after the query's retries).
- */
-export function useGeneration(id: string | null | undefined, options: { initialData?: Generation } = {}) {
-  return useQuery({
+/** The query of one generation, polled while it is pending. */
+export function generationQuery(id: string | null | undefined, options: { initialData?: Generation } = {}) {
+  return queryOptions({
     queryKey: queryKeys.generation(id ?? ""),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/generations/{generation_id}", { params: { path: { generation_id: id ?? "" } }, signal })),
@@ -108,6 +105,14 @@ export function useGeneration(id: string | null | undefined, options: { initialD
     },
     refetchIntervalInBackground: true,
   });
+}
+
+/**
+ * One generation, polled while it is pending. Polling ends when the generation completes or fails,
+ * or when the API stops answering (after the query's retries).
+ */
+export function useGeneration(id: string | null | undefined, options: { initialData?: Generation } = {}) {
+  return useQuery(generationQuery(id, options));
 }
 
 export function invalidateAfterGenerationChange(queryClient: QueryClient) {

@@ -28,3 +28,11 @@ export type AdminGeneration = AdminUserDetail["recentGenerations"][number];
 export type AdminAction = AdminUserDetail["adminActions"][number];
 export type AdminStats = JsonOf<paths["/admin/stats"]["get"]["responses"][200]>;
 export type AdminDay = AdminStats["byDay"][number];
+export type ImageModel = JsonOf<paths["/models"]["get"]["responses"][200]>["models"][number];
+export type ShareOut = JsonOf<paths["/generations/{generation_id}/share"]["post"]["responses"][200]>;
+export type PublicGallery = JsonOf<paths["/public"]["get"]["responses"][200]>;
+export type PublicItem = PublicGallery["items"][number];
+export type AgainOptions = NonNullable<
+  paths["/generations/{generation_id}/again"]["post"]["requestBody"]
+>["content"]["application/json"];
+export type AspectRatio = NonNullable<AgainOptions["aspectRatio"]>;

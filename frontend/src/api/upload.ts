@@ -1,11 +1,18 @@
 import { apiOrigin } from "./client";
 import { apiErrorFrom, networkError } from "./errors";
 import { reportUnauthorized } from "./session";
-import type { GenerationAccepted } from "./types";
+import type { AspectRatio, GenerationAccepted } from "./types";
 
 export interface CreateGenerationInput {
   file: File;
   style: string;
+  /** The person's own wishes (at most 300 characters, no control characters). */
+  prompt?: string;
+  aspectRatio?: AspectRatio;
+  /** An id from GET /models. */
+  model?: string;
+  /** How many to make at once (1–4), all charged together. */
+  variations?: number;
   /** Makes a retried or double-clicked submission start (and charge) only one generation. */
   idempotencyKey: string;
   /** Fraction of the upload sent, 0..1. */
@@ -60,6 +67,10 @@ export function createGeneration(input: CreateGenerationInput): Promise<Generati
     const form = new FormData();
     form.append("image", input.file, input.file.name || "portrait");
     form.append("style", input.style);
+    if (input.prompt) form.append("prompt", input.prompt);
+    if (input.aspectRatio) form.append("aspectRatio", input.aspectRatio);
+    if (input.model) form.append("model", input.model);
+    if (input.variations !== undefined) form.append("variations", String(input.variations));
     xhr.send(form);
   });
 }

@@ -1,4 +1,4 @@
-import { CircleUserRound, Coins, CreditCard, Gauge, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
+import { CircleUserRound, Coins, Compass, CreditCard, Gauge, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
 import { useEffect, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { toast } from "sonner";
@@ -85,6 +85,9 @@ export function AppShell() {
             ) : (
               me.data === null && (
                 <span className={styles.authLinks}>
+                  <NavLink to="/explore" className={(state) => `${navClass(state)} ${styles.wideOnly}`}>
+                    Explore
+                  </NavLink>
                   <NavLink to="/login" className={navClass}>
                     Log in
                   </NavLink>
@@ -105,6 +108,10 @@ export function AppShell() {
             <NavLink to="/gallery" className={navClass}>
               <Images aria-hidden size={18} />
               Gallery
+            </NavLink>
+            <NavLink to="/explore" className={navClass}>
+              <Compass aria-hidden size={18} />
+              Explore
             </NavLink>
             <NavLink to="/pricing" className={navClass}>
               <Tag aria-hidden size={18} />
@@ -131,6 +138,7 @@ export function AppShell() {
           <Logo /> <span>Your photos stay private: only you can see your gallery.</span>
         </p>
         <p>
+          <Link to="/explore">Public gallery</Link>
           <Link to="/pricing">Plans &amp; pricing</Link>
         </p>
       </footer>

@@ -9,6 +9,8 @@ interface Props {
   sizes: string;
   beforeAlt?: string;
   afterAlt?: string;
+  /** The result's shape as a CSS aspect-ratio ("9 / 16"); square unless given. */
+  ratio?: string;
 }
 
 /**
@@ -21,11 +23,15 @@ export function BeforeAfter({
   sizes,
   beforeAlt = "Original portrait",
   afterAlt = "Superhero portrait",
+  ratio,
 }: Props) {
   const [position, setPosition] = useState(50);
   const id = useId();
   return (
-    <div className={styles.compare} style={{ ["--position" as string]: `${position}%` }}>
+    <div
+      className={styles.compare}
+      style={{ ["--position" as string]: `${position}%`, ...(ratio ? { aspectRatio: ratio } : {}) }}
+    >
       <img
         className={styles.after}
         src={after.src}

@@ -9,6 +9,8 @@ import {
   configHandler,
   errorBody,
   makeGeneration,
+  models,
+  modelsHandler,
   server,
   signedInHandlers,
   stats,
@@ -16,7 +18,7 @@ import {
 } from "../test/server";
 
 const MB = 1024 * 1024;
-const generateButtonNamed = (cost: number) => ({ name: `Generate Superhero Avatar (${cost} credits)` });
+const generateButtonNamed = (cost: number) => ({ name: `Generate · ${cost} credits` });
 const GENERATE = generateButtonNamed(clientConfig.generationCost);
 
 async function openDashboard({ credits = 30, cost = clientConfig.generationCost } = {}) {
@@ -54,8 +56,8 @@ describe("the generate button", () => {
     expect(screen.getByRole("button", GENERATE)).toBeDisabled();
     const more = within(screen.getByTestId("credits-card")).getByRole("link", { name: "Get credits" });
     expect(more).toHaveAttribute("href", "/pricing");
-    expect(screen.getByText(/You need 10 credits for a transformation/)).toHaveTextContent(
-      "You need 10 credits for a transformation: get a credit pack or a monthly plan. Get credits",
+    expect(screen.getByText(/You need 10 credits for this/)).toHaveTextContent(
+      "You need 10 credits for this and have 5: get a credit pack or a monthly plan. Get credits",
     );
     await app.user.click(within(screen.getByText(/You need 10 credits/)).getByRole("link", { name: "Get credits" }));
     expect(await screen.findByRole("heading", { name: "Plans & pricing" })).toBeInTheDocument();
@@ -174,28 +176,31 @@ describe("generating", () => {
 
 describe("prices and limits", () => {
   it("come from the API: the cost of a generation and the upload limit it states", async () => {
-    server.use(configHandler({ generationCost: 7, maxUploadBytes: 1 * MB }));
+    server.use(
+      configHandler({ generationCost: 7, maxUploadBytes: 1 * MB }),
+      modelsHandler([{ ...models[0]!, credits: 7 }]),
+    );
     const app = await openDashboard({ credits: 30, cost: 7 });
-    expect(screen.getByRole("button", { name: "Generate Superhero Avatar (7 credits)" })).toBeDisabled();
+    expect(screen.getByRole("button", generateButtonNamed(7))).toBeDisabled();
     expect(screen.getByLabelText("Portrait photo")).toHaveAccessibleDescription(/, up to 1 MB\./);
 
     await app.user.upload(screen.getByLabelText("Portrait photo"), imageFile("big.jpg", "image/jpeg", 2 * MB));
     expect(screen.getByRole("alert")).toHaveTextContent(
       "This photo is 2 MB; the limit is 1 MB. Choose a smaller photo.",
     );
-    expect(screen.getByRole("button", { name: "Generate Superhero Avatar (7 credits)" })).toBeDisabled();
+    expect(screen.getByRole("button", generateButtonNamed(7))).toBeDisabled();
 
     await choosePhoto(app, imageFile("small.jpg", "image/jpeg", MB / 2));
-    expect(screen.getByRole("button", { name: "Generate Superhero Avatar (7 credits)" })).toBeEnabled();
+    expect(screen.getByRole("button", generateButtonNamed(7))).toBeEnabled();
     expect(screen.getByText("Each transformation uses 7 credits.")).toBeInTheDocument();
   });
 
   it("let a balance below the API's cost wait for more credits", async () => {
-    server.use(configHandler({ generationCost: 7 }));
+    server.use(configHandler({ generationCost: 7 }), modelsHandler([{ ...models[0]!, credits: 7 }]));
     const app = await openDashboard({ credits: 6, cost: 7 });
     await choosePhoto(app);
-    expect(screen.getByRole("button", { name: "Generate Superhero Avatar (7 credits)" })).toBeDisabled();
-    expect(screen.getByText(/You need 7 credits for a transformation:/)).toBeInTheDocument();
+    expect(screen.getByRole("button", generateButtonNamed(7))).toBeDisabled();
+    expect(screen.getByText(/You need 7 credits for this and have 6:/)).toBeInTheDocument();
   });
 
   it("are left out, not guessed, while the API's settings load", async () => {
@@ -205,10 +210,14 @@ describe("prices and limits", () => {
         await delay("infinite");
         return HttpResponse.json(clientConfig);
       }),
+      http.get(url("/models"), async () => {
+        await delay("infinite");
+        return HttpResponse.json({ models });
+      }),
     );
     const app = renderApp("/dashboard");
     await waitFor(() => expect(within(screen.getByTestId("credits-card")).getByText("30")).toBeInTheDocument());
-    expect(screen.getByRole("button", { name: "Generate Superhero Avatar" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Generate" })).toBeInTheDocument();
     expect(screen.getByLabelText("Portrait photo")).toHaveAccessibleDescription(
       "A clear, front-facing photo works best.",
     );
@@ -230,7 +239,7 @@ describe("prices and limits", () => {
     const app = renderApp("/dashboard");
     await waitFor(() => expect(within(screen.getByTestId("credits-card")).getByText("30")).toBeInTheDocument());
     await choosePhoto(app, imageFile("big.jpg", "image/jpeg", 2 * MB));
-    expect(screen.getByRole("button", { name: "Generate Superhero Avatar" })).toBeEnabled();
+    expect(screen.getByRole("button", { name: /^Generate/ })).toBeEnabled();
 
     answer();
     expect(await screen.findByRole("alert")).toHaveTextContent("This photo is 2 MB; the limit is 1 MB.");
@@ -252,7 +261,7 @@ describe("prices and limits", () => {
     const app = renderApp("/dashboard");
     await waitFor(() => expect(within(screen.getByTestId("credits-card")).getByText("30")).toBeInTheDocument());
     await choosePhoto(app, imageFile("large.jpg", "image/jpeg", 12 * MB));
-    await app.user.click(await screen.findByRole("button", { name: "Generate Superhero Avatar" }));
+    await app.user.click(await screen.findByRole("button", { name: /^Generate/ }));
     await toast("Superhero transformation complete!");
     expect(uploaded).toBe(true);
   });

@@ -1,21 +1,26 @@
 import { ArrowRight, CalendarClock, Coins, Images, Zap } from "lucide-react";
 import { useCallback, useState } from "react";
 import { Link, useNavigate } from "react-router";
+import { useModels } from "../api/creative";
 import { useClientConfig, useStats, useStyles } from "../api/queries";
 import { useMe } from "../auth/useAuth";
 import { GenerationProgress } from "../components/GenerationProgress";
 import { StatsCard } from "../components/StatsCard";
 import { StylePicker } from "../components/StylePicker";
 import { UploadDropzone } from "../components/UploadDropzone";
+import { CreativeOptions, type CreativeChoice } from "../features/generate/CreativeOptions";
 import { GenerationResult } from "../features/generate/GenerationResult";
 import { RecentTransformations } from "../features/generate/RecentTransformations";
 import { useGenerateAvatar } from "../features/generate/useGenerateAvatar";
+import type { StartFromResult } from "../features/result/ResultActions";
+import { costOf, MAX_WISHES } from "../lib/creative";
 import { formatDate } from "../lib/format";
 import { checkUpload } from "../lib/uploadRules";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import styles from "./DashboardPage.module.css";
 
 const DEFAULT_STYLE = "superhero";
+const DEFAULT_CHOICE: CreativeChoice = { wishes: "", aspectRatio: "1:1", model: "standard", variations: 1 };
 
 export function DashboardPage() {
   useDocumentTitle("Dashboard");
@@ -23,24 +28,46 @@ export function DashboardPage() {
   const me = useMe();
   const stats = useStats();
   const config = useClientConfig();
-  const generationCost = config.data?.generationCost;
+  const models = useModels();
   const stylesQuery = useStyles();
   const [chosenFile, setFile] = useState<File | null>(null);
   const [style, setStyle] = useState(DEFAULT_STYLE);
+  const [choice, setChoice] = useState<CreativeChoice>(DEFAULT_CHOICE);
   const goToPricing = useCallback(() => navigate("/pricing"), [navigate]);
-  const { phase, start, reset, busy } = useGenerateAvatar({ onNeedCredits: goToPricing });
+  const { phase, start, run, reset, busy } = useGenerateAvatar({ onNeedCredits: goToPricing });
   // A transformed portrait has done its job; after a failure it stays for another try.
   const file = phase.kind === "completed" ? null : chosenFile;
 
+  // The chosen model's price (GET /models); the API's general price while the models load or can't be.
+  const model = models.data?.find((option) => option.id === choice.model);
+  const price = model?.credits ?? config.data?.generationCost;
+  const cost = costOf(model, config.data?.generationCost, choice.variations);
   const credits = stats.data?.credits;
-  const lowOnCredits = credits !== undefined && generationCost !== undefined && credits < generationCost;
+  const lowOnCredits = credits !== undefined && cost !== undefined && credits < cost;
+  const wishesTooLong = choice.wishes.length > MAX_WISHES;
   // The dropzone checks a photo as it is chosen; one chosen before the API's limits arrived is checked here too.
   const fileUsable = file !== null && checkUpload(file, config.data).ok;
-  const canGenerate = fileUsable && credits !== undefined && !lowOnCredits && !busy;
+  const canGenerate = fileUsable && credits !== undefined && !lowOnCredits && !wishesTooLong && !busy;
 
   const generate = async () => {
-    if (!file || credits === undefined) return;
-    await start({ file, style, credits });
+    if (!file || credits === undefined || wishesTooLong) return;
+    const wishes = choice.wishes.trim();
+    await start({
+      file,
+      style,
+      credits,
+      cost,
+      aspectRatio: choice.aspectRatio,
+      variations: choice.variations,
+      ...(models.data ? { model: choice.model } : {}),
+      ...(wishes ? { prompt: wishes } : {}),
+    });
+  };
+
+  const startFromResult: StartFromResult = (requestCost, submit) => {
+    if (stats.data === undefined) return;
+    setFile(null);
+    void run({ credits: stats.data.credits, cost: requestCost, upload: false }, (key) => submit(key));
   };
 
   const onFileChange = (next: File | null) => {
@@ -132,6 +159,7 @@ export function DashboardPage() {
               failed={stylesQuery.isError}
               disabled={busy}
             />
+            <CreativeOptions value={choice} onChange={setChoice} models={models.data} disabled={busy} />
             <button
               type="button"
               className={`btn btn-primary btn-block btn-large ${styles.generate}`}
@@ -140,20 +168,24 @@ export function DashboardPage() {
               onClick={() => void generate()}
             >
               <Zap aria-hidden size={22} />
-              Generate Superhero Avatar{generationCost !== undefined && ` (${generationCost} credits)`}
+              Generate{cost !== undefined && ` · ${cost} credits`}
             </button>
             <p id="generate-help" className={styles.help}>
               {lowOnCredits ? (
                 <>
-                  You need {generationCost} credits for a transformation: get a credit pack or a monthly plan.{" "}
+                  You need {cost} credits for this and have {credits}: get a credit pack or a monthly plan.{" "}
                   <Link to="/pricing">Get credits</Link>
                 </>
+              ) : wishesTooLong ? (
+                `Shorten your wishes to ${MAX_WISHES} characters to generate.`
               ) : file === null ? (
                 "Choose a portrait to start."
               ) : busy ? (
                 "Hang tight: your transformation is under way."
-              ) : generationCost !== undefined ? (
-                `Each transformation uses ${generationCost} credits.`
+              ) : price !== undefined && choice.variations > 1 ? (
+                `${choice.variations} variations × ${price} credits = ${cost} credits.`
+              ) : price !== undefined ? (
+                `Each transformation uses ${price} credits.`
               ) : (
                 "Ready when you are."
               )}
@@ -172,12 +204,15 @@ export function DashboardPage() {
             )}
           </div>
         </div>
-        {phase.kind === "completed" && phase.generation.generatedImageUrl && (
+        {phase.kind === "completed" && (
           <GenerationResult
+            key={phase.generation.id}
             generation={phase.generation}
-            imageUrl={phase.generation.generatedImageUrl}
+            batch={phase.batch}
             remainingCredits={phase.remainingCredits}
             onCreateAnother={createAnother}
+            onStart={startFromResult}
+            busy={busy}
           />
         )}
       </section>

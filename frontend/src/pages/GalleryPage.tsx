@@ -62,6 +62,7 @@ export function GalleryPage() {
     if (query.hasNextPage && !query.isFetchingNextPage) void query.fetchNextPage();
   }, Boolean(query.hasNextPage));
 
+  const opened = id ? generations.find((generation) => generation.id === id) : undefined;
   const listSearch = status === "failed" ? "?status=failed" : "";
   const closeDetail = () => navigate(`/gallery${listSearch}`);
 
@@ -194,7 +195,9 @@ export function GalleryPage() {
         <GenerationDialog
           key={id}
           id={id}
-          initialData={generations.find((generation) => generation.id === id)}
+          initialData={opened}
+          siblings={opened?.batchId ? generations.filter((generation) => generation.batchId === opened.batchId) : []}
+          refinements={generations.filter((generation) => generation.parentId === id)}
           onClose={closeDetail}
         />
       )}

@@ -61,6 +61,9 @@ export function HomePage() {
             Log in
           </Link>
         </div>
+        <p className={styles.explore}>
+          <Link to="/explore">See what others have made in the public gallery</Link>
+        </p>
       </section>
       <ol className={styles.steps}>
         <li>

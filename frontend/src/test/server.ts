@@ -1,6 +1,16 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
-import type { Billing, ClientConfig, Generation, LedgerEntry, Plan, Style, User, UserStats } from "../api/types";
+import type {
+  Billing,
+  ClientConfig,
+  Generation,
+  ImageModel,
+  LedgerEntry,
+  Plan,
+  Style,
+  User,
+  UserStats,
+} from "../api/types";
 
 export const ORIGIN = "http://localhost:3000";
 export const url = (path: string) => `${ORIGIN}${path}`;
@@ -80,6 +90,15 @@ export const plans: Plan[] = [
 
 export const plansHandler = (answer: Plan[] = plans) =>
   http.get(url("/billing/plans"), () => HttpResponse.json({ plans: answer }));
+
+/** The image models, as `GET /models` states them: the backend's default one and a dearer one. */
+export const models: ImageModel[] = [
+  { id: "standard", name: "Gemini 2.5 Flash Image", description: "Fast and faithful.", credits: 10 },
+  { id: "pro", name: "Pro Studio", description: "More detail, slower.", credits: 25 },
+];
+
+export const modelsHandler = (answer: ImageModel[] = models) =>
+  http.get(url("/models"), () => HttpResponse.json({ models: answer }));
 
 export function ledgerEntry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
   return {
@@ -171,7 +190,7 @@ export const signedOutHandlers = [
 ];
 
 /**
- * Every test starts with `GET /config` and `GET /billing/plans` answering the defaults;
+ * Every test starts with `GET /config`, `GET /billing/plans` and `GET /models` answering the defaults;
  * `server.use(configHandler({...}))` overrides them.
  */
-export const server = setupServer(configHandler(), plansHandler());
+export const server = setupServer(configHandler(), plansHandler(), modelsHandler());

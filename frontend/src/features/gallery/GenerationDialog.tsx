@@ -1,4 +1,5 @@
-import { Download, Trash2, X } from "lucide-react";
+import { Trash2, X } from "lucide-react";
+import { Link } from "react-router";
 import { useEffect, useRef, useState } from "react";
 import { toast } from "sonner";
 import { ApiError, messageOf } from "../../api/errors";
@@ -8,8 +9,11 @@ import { BeforeAfter } from "../../components/BeforeAfter";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { formatDateTime, styleName } from "../../lib/format";
 import { beforeAfterSources, ORIGINAL_WIDTH, responsiveSource } from "../../lib/images";
+import { cssRatio, shapeName } from "../../lib/creative";
+import { RefinementChain } from "../result/RefinementChain";
+import { ResultActions } from "../result/ResultActions";
+import { useStartFromGallery } from "../result/useStartFromResult";
 import styles from "./GenerationDialog.module.css";
-import { mediaSrc } from "../../api/client";
 
 // As wide as the dialog's picture column is drawn (GenerationDialog.module.css): full width on a phone.
 const PICTURE_SIZES = "(max-width: 760px) calc(94vw - 40px), 560px";
@@ -17,16 +21,21 @@ const PICTURE_SIZES = "(max-width: 760px) calc(94vw - 40px), 560px";
 interface Props {
   id: string;
   initialData?: Generation;
+  /** The other variations made by the same request, as far as the gallery has loaded them. */
+  siblings?: Generation[];
+  /** The refinements of this result, as far as the gallery has loaded them. */
+  refinements?: Generation[];
   onClose: () => void;
 }
 
 /** The large view of one transformation: compare, download, delete. */
-export function GenerationDialog({ id, initialData, onClose }: Props) {
+export function GenerationDialog({ id, initialData, siblings = [], refinements = [], onClose }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const generation = useGeneration(id, initialData ? { initialData } : {});
   const stylesQuery = useStyles();
   const remove = useDeleteGeneration();
   const [confirming, setConfirming] = useState(false);
+  const startFrom = useStartFromGallery();
 
   useEffect(() => {
     const dialog = ref.current;
@@ -89,6 +98,7 @@ export function GenerationDialog({ id, initialData, onClose }: Props) {
               <BeforeAfter
                 {...beforeAfterSources(data, data.generatedImageUrl, thumbnailWidth)}
                 sizes={PICTURE_SIZES}
+                ratio={cssRatio(data.aspectRatio, data.width, data.height)}
               />
             ) : (
               <figure className={styles.original}>
@@ -110,37 +120,63 @@ export function GenerationDialog({ id, initialData, onClose }: Props) {
                 </figcaption>
               </figure>
             )}
-            <dl className={styles.meta}>
-              <div>
-                <dt>Created</dt>
-                <dd>
-                  <time dateTime={data.createdAt}>{formatDateTime(data.createdAt)}</time>
-                </dd>
-              </div>
-              <div>
-                <dt>Style</dt>
-                <dd>{label}</dd>
-              </div>
-              <div>
-                <dt>Credits used</dt>
-                <dd>{data.creditsUsed}</dd>
-              </div>
-            </dl>
-            <div className={styles.actions}>
-              {data.generatedImageUrl && (
-                <a
-                  className="btn btn-primary"
-                  href={mediaSrc(data.generatedImageUrl)}
-                  download={`aivenger-${data.id}.jpg`}
-                >
-                  <Download aria-hidden size={18} />
-                  Download
-                </a>
+            <div className={styles.side}>
+              <dl className={styles.meta}>
+                <div>
+                  <dt>Created</dt>
+                  <dd>
+                    <time dateTime={data.createdAt}>{formatDateTime(data.createdAt)}</time>
+                  </dd>
+                </div>
+                <div>
+                  <dt>Style</dt>
+                  <dd>{label}</dd>
+                </div>
+                <div>
+                  <dt>Shape</dt>
+                  <dd>
+                    {shapeName(data.aspectRatio)} ({data.aspectRatio ?? "1:1"})
+                  </dd>
+                </div>
+                {data.prompt && (
+                  <div>
+                    <dt>{data.parentId ? "Change asked for" : "Wishes"}</dt>
+                    <dd className={styles.prompt}>{data.prompt}</dd>
+                  </div>
+                )}
+                <div>
+                  <dt>Credits used</dt>
+                  <dd>{data.creditsUsed}</dd>
+                </div>
+              </dl>
+              {siblings.length > 1 && (
+                <nav className={styles.siblings} aria-label="Variations">
+                  <h3 className={styles.siblingsTitle}>Variations of this request</h3>
+                  <ul>
+                    {siblings.map((sibling, index) => (
+                      <li key={sibling.id}>
+                        <Link
+                          to={`/gallery/${encodeURIComponent(sibling.id)}`}
+                          aria-current={sibling.id === data.id ? "true" : undefined}
+                          className={sibling.id === data.id ? styles.currentSibling : undefined}
+                        >
+                          Variation {index + 1}
+                        </Link>
+                      </li>
+                    ))}
+                  </ul>
+                </nav>
               )}
-              <button type="button" className="btn btn-danger" onClick={() => setConfirming(true)}>
-                <Trash2 aria-hidden size={18} />
-                Delete
-              </button>
+              {data.status === "completed" && (
+                <ResultActions generation={data} onStart={startFrom.start} busy={startFrom.busy} />
+              )}
+              <RefinementChain generation={data} refinements={refinements} />
+              <div className={styles.actions}>
+                <button type="button" className="btn btn-danger" onClick={() => setConfirming(true)}>
+                  <Trash2 aria-hidden size={18} />
+                  Delete
+                </button>
+              </div>
             </div>
           </div>
         )}

@@ -1,11 +1,13 @@
-import { Download, Images, RotateCcw } from "lucide-react";
-import { useEffect, useRef } from "react";
+import { Images, RotateCcw } from "lucide-react";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import type { Generation } from "../../api/types";
 import { BeforeAfter } from "../../components/BeforeAfter";
-import { mediaSrc } from "../../api/client";
-import { useClientConfig } from "../../api/queries";
-import { beforeAfterSources } from "../../lib/images";
+import { useClientConfig, useGeneration } from "../../api/queries";
+import { cssRatio } from "../../lib/creative";
+import { beforeAfterSources, thumbnailSrc } from "../../lib/images";
+import { RefinementChain } from "../result/RefinementChain";
+import { ResultActions, type StartFromResult } from "../result/ResultActions";
 import styles from "./GenerationResult.module.css";
 
 // As wide as the result's picture column is drawn (GenerationResult.module.css): full width on a phone.
@@ -13,14 +15,29 @@ const PICTURE_SIZES = "(max-width: 860px) calc(100vw - 64px), 420px";
 
 interface Props {
   generation: Generation;
-  imageUrl: string;
+  /** Every generation of the request (its variations); one is shown at a time. */
+  batch?: Generation[];
   remainingCredits: number;
   onCreateAnother: () => void;
+  onStart: StartFromResult;
+  busy?: boolean;
 }
 
-export function GenerationResult({ generation, imageUrl, remainingCredits, onCreateAnother }: Props) {
+export function GenerationResult({
+  generation,
+  batch = [generation],
+  remainingCredits,
+  onCreateAnother,
+  onStart,
+  busy,
+}: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   const thumbnailWidth = useClientConfig().data?.thumbnailSize;
+  const [chosenId, setChosenId] = useState(generation.id);
+  const chosenInBatch = batch.find((item) => item.id === chosenId) ?? generation;
+  // Read through the cache, so a share made here shows at once.
+  const chosen = useGeneration(chosenInBatch.id, { initialData: chosenInBatch }).data ?? chosenInBatch;
+  const imageUrl = chosen.generatedImageUrl;
 
   // The result appears below the form: bring it into view, and tell screen readers where they are.
   useEffect(() => {
@@ -31,24 +48,56 @@ export function GenerationResult({ generation, imageUrl, remainingCredits, onCre
   return (
     <section className={styles.result} aria-labelledby="result-heading" data-testid="generation-result">
       <h3 id="result-heading" ref={heading} tabIndex={-1} className={styles.resultTitle}>
-        Behold your superhero!
+        {batch.length > 1 ? "Behold your superheroes!" : "Behold your superhero!"}
       </h3>
+      {batch.length > 1 && (
+        <div className={styles.batch} role="group" aria-label="Your variations">
+          {batch.map((item, index) => (
+            <button
+              key={item.id}
+              type="button"
+              className={`${styles.variation} ${item.id === chosen.id ? styles.chosen : ""}`}
+              aria-pressed={item.id === chosen.id}
+              disabled={!item.generatedImageUrl}
+              onClick={() => setChosenId(item.id)}
+            >
+              {item.generatedImageUrl ? (
+                <img src={thumbnailSrc(item.thumbnailUrl, item.generatedImageUrl)} alt="" />
+              ) : (
+                <span className={styles.failedVariation} aria-hidden>
+                  ✕
+                </span>
+              )}
+              <span>
+                Variation {index + 1}
+                {item.status === "failed" ? " (failed)" : ""}
+              </span>
+            </button>
+          ))}
+        </div>
+      )}
       <div className={styles.resultGrid}>
-        <BeforeAfter {...beforeAfterSources(generation, imageUrl, thumbnailWidth)} sizes={PICTURE_SIZES} />
+        {imageUrl && (
+          <BeforeAfter
+            {...beforeAfterSources(chosen, imageUrl, thumbnailWidth)}
+            sizes={PICTURE_SIZES}
+            ratio={cssRatio(chosen.aspectRatio, chosen.width, chosen.height)}
+          />
+        )}
         <div className={styles.resultActions}>
           <p>Drag the slider to compare. {remainingCredits} credits remaining.</p>
-          <a className="btn btn-primary" href={mediaSrc(imageUrl)} download={`aivenger-${generation.id}.jpg`}>
-            <Download aria-hidden size={18} />
-            Download
-          </a>
-          <Link className="btn btn-secondary" to={`/gallery/${encodeURIComponent(generation.id)}`}>
-            <Images aria-hidden size={18} />
-            Open in gallery
-          </Link>
-          <button type="button" className="btn btn-ghost" onClick={onCreateAnother}>
-            <RotateCcw aria-hidden size={18} />
-            Create another
-          </button>
+          <ResultActions generation={chosen} onStart={onStart} busy={busy} />
+          <RefinementChain generation={chosen} />
+          <div className={styles.more}>
+            <Link className="btn btn-ghost" to={`/gallery/${encodeURIComponent(chosen.id)}`}>
+              <Images aria-hidden size={18} />
+              Open in gallery
+            </Link>
+            <button type="button" className="btn btn-ghost" onClick={onCreateAnother}>
+              <RotateCcw aria-hidden size={18} />
+              Create another
+            </button>
+          </div>
         </div>
       </div>
     </section>

@@ -1,8 +1,8 @@
-import { useQueryClient } from "@tanstack/react-query";
+import { useQueries, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, messageOf } from "../../api/errors";
-import { invalidateAfterGenerationChange, queryKeys, useClientConfig, useGeneration } from "../../api/queries";
-import type { Generation, UserStats } from "../../api/types";
+import { generationQuery, invalidateAfterGenerationChange, queryKeys } from "../../api/queries";
+import type { AspectRatio, Generation, GenerationAccepted, UserStats } from "../../api/types";
 import { createGeneration } from "../../api/upload";
 import { notifyGenerationComplete, notifyGenerationFailed, notifyInsufficientCredits } from "../../lib/notify";
 import { newIdempotencyKey } from "./idempotency";
@@ -10,60 +10,86 @@ import { newIdempotencyKey } from "./idempotency";
 export type GenerationPhase =
   | { kind: "idle" }
   | { kind: "uploading"; progress: number; startedAt: number }
-  | { kind: "generating"; generationId: string; remainingCredits: number; startedAt: number }
-  | { kind: "completed"; generation: Generation; remainingCredits: number }
+  | { kind: "generating"; remainingCredits?: number; startedAt: number }
+  | {
+      kind: "completed";
+      /** The first completed generation of the request. */
+      generation: Generation;
+      /** Every generation of the request (its variations), in the order the API gave them. */
+      batch: Generation[];
+      remainingCredits: number;
+    }
   | { kind: "failed"; message: string; generation?: Generation };
 
-/** What this hook itself decides; once a generation exists, its outcome comes from polling the API. */
+/** What this hook itself decides; once generations exist, their outcome comes from polling the API. */
 type Step =
   | { kind: "idle" }
   | { kind: "uploading"; progress: number; startedAt: number }
-  | { kind: "tracking"; generationId: string; remainingCredits: number; startedAt: number }
+  | { kind: "sending"; startedAt: number }
+  | { kind: "tracking"; generationIds: string[]; remainingCredits: number; startedAt: number }
   | { kind: "refused"; message: string };
 
-export interface GenerateRequest {
+export interface GenerateOptions {
+  prompt?: string;
+  aspectRatio?: AspectRatio;
+  model?: string;
+  variations?: number;
+}
+
+export interface GenerateRequest extends GenerateOptions {
   file: File;
   style: string;
   credits: number;
+  /** What the request costs in all (a model's price × variations), when known. */
+  cost?: number;
 }
 
-function phaseOf(step: Step, polled: ReturnType<typeof useGeneration>): GenerationPhase {
+type Polled = { data?: Generation; isError: boolean; error: unknown }[];
+
+function phaseOf(step: Step, polled: Polled): GenerationPhase {
   if (step.kind === "refused") return { kind: "failed", message: step.message };
+  if (step.kind === "sending") return { kind: "generating", startedAt: step.startedAt };
   if (step.kind !== "tracking") return step;
-  const generation = polled.data;
-  if (polled.isError) return { kind: "failed", message: messageOf(polled.error) };
-  if (generation?.id === step.generationId && generation.status === "completed") {
-    return { kind: "completed", generation, remainingCredits: step.remainingCredits };
-  }
-  if (generation?.id === step.generationId && generation.status === "failed") {
-    return { kind: "failed", message: generation.errorMessage ?? "The transformation failed.", generation };
-  }
-  return {
-    kind: "generating",
-    generationId: step.generationId,
-    remainingCredits: step.remainingCredits,
-    startedAt: step.startedAt,
-  };
+  const broken = polled.find((query) => query.isError);
+  if (broken) return { kind: "failed", message: messageOf(broken.error) };
+  const batch = step.generationIds.map((id, index) => {
+    const data = polled[index]?.data;
+    return data?.id === id ? data : undefined;
+  });
+  const pending = batch.some((generation) => generation === undefined || generation.status === "pending");
+  if (pending) return { kind: "generating", remainingCredits: step.remainingCredits, startedAt: step.startedAt };
+  const finished = batch.filter((generation): generation is Generation => generation !== undefined);
+  const first = finished.find((generation) => generation.status === "completed");
+  if (first) return { kind: "completed", generation: first, batch: finished, remainingCredits: step.remainingCredits };
+  const failed = finished[0];
+  return { kind: "failed", message: failed?.errorMessage ?? "The transformation failed.", generation: failed };
+}
+
+/** Every generation a request started; an answer without the list (an older API) started just the one. */
+export function batchOf(accepted: GenerationAccepted): Generation[] {
+  const all: Generation[] | undefined = accepted.generations;
+  return all && all.length > 0 ? all : [accepted.generation];
 }
 
 /**
- * The whole life of one transformation: upload (with progress), then polling until the model is done,
- * then the toast that tells the person how it went.
+ * The whole life of one request for portraits: upload (with progress) or a request from an earlier result,
+ * then polling until the model is done with every variation, then the toast that tells the person how it went.
  */
 export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void }) {
   const queryClient = useQueryClient();
-  // Unknown while the API's prices load (or if they can't be): then the API alone decides, answering 402.
-  const generationCost = useClientConfig().data?.generationCost;
   const [step, setStep] = useState<Step>({ kind: "idle" });
   const inFlight = useRef(false);
   const announced = useRef<string | null>(null);
 
-  const polled = useGeneration(step.kind === "tracking" ? step.generationId : null);
+  const ids = step.kind === "tracking" ? step.generationIds : [];
+  const polled = useQueries({ queries: ids.map((id) => generationQuery(id)) });
   const phase = phaseOf(step, polled);
 
-  // Each generation's outcome is announced once, however often this renders.
+  // Each request's outcome is announced once, however often this renders.
   const outcomeId =
-    step.kind === "tracking" && (phase.kind === "completed" || phase.kind === "failed") ? step.generationId : null;
+    step.kind === "tracking" && (phase.kind === "completed" || phase.kind === "failed")
+      ? step.generationIds.join(",")
+      : null;
   useEffect(() => {
     if (outcomeId === null || announced.current === outcomeId) return;
     announced.current = outcomeId;
@@ -75,38 +101,39 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
     void invalidateAfterGenerationChange(queryClient);
   }, [outcomeId, phase, queryClient]);
 
-  const start = useCallback(
-    async ({ file, style, credits }: GenerateRequest) => {
+  /** Sends a request that starts generations (`submit`), then follows them. `cost` is checked first when known. */
+  const run = useCallback(
+    async (
+      { credits, cost, upload }: { credits: number; cost?: number; upload: boolean },
+      submit: (idempotencyKey: string, onUploadProgress: (fraction: number) => void) => Promise<GenerationAccepted>,
+    ) => {
       if (inFlight.current) return;
-      if (generationCost !== undefined && credits < generationCost) {
-        notifyInsufficientCredits(onNeedCredits, generationCost);
+      if (cost !== undefined && credits < cost) {
+        notifyInsufficientCredits(onNeedCredits, cost);
         return;
       }
       inFlight.current = true;
       const startedAt = Date.now();
-      setStep({ kind: "uploading", progress: 0, startedAt });
+      setStep(upload ? { kind: "uploading", progress: 0, startedAt } : { kind: "sending", startedAt });
       try {
-        const accepted = await createGeneration({
-          file,
-          style,
-          idempotencyKey: newIdempotencyKey(),
-          onUploadProgress: (progress) =>
-            setStep((current) => (current.kind === "uploading" ? { ...current, progress } : current)),
-        });
+        const accepted = await submit(newIdempotencyKey(), (progress) =>
+          setStep((current) => (current.kind === "uploading" ? { ...current, progress } : current)),
+        );
         queryClient.setQueryData<UserStats>(queryKeys.stats, (stats) =>
           stats ? { ...stats, credits: accepted.remainingCredits } : stats,
         );
-        queryClient.setQueryData(queryKeys.generation(accepted.generation.id), accepted.generation);
+        const batch = batchOf(accepted);
+        for (const generation of batch) queryClient.setQueryData(queryKeys.generation(generation.id), generation);
         void queryClient.invalidateQueries({ queryKey: queryKeys.generations });
         setStep({
           kind: "tracking",
-          generationId: accepted.generation.id,
+          generationIds: batch.map((generation) => generation.id),
           remainingCredits: accepted.remainingCredits,
           startedAt,
         });
       } catch (error) {
         if (error instanceof ApiError && error.isInsufficientCredits) {
-          notifyInsufficientCredits(onNeedCredits, generationCost);
+          notifyInsufficientCredits(onNeedCredits, cost);
           setStep({ kind: "idle" });
           // The balance changed behind this page's back (another tab or device): show what really happened.
           void invalidateAfterGenerationChange(queryClient);
@@ -121,11 +148,19 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
         inFlight.current = false;
       }
     },
-    [generationCost, onNeedCredits, queryClient],
+    [onNeedCredits, queryClient],
+  );
+
+  const start = useCallback(
+    ({ file, style, credits, cost, ...options }: GenerateRequest) =>
+      run({ credits, cost, upload: true }, (idempotencyKey, onUploadProgress) =>
+        createGeneration({ file, style, ...options, idempotencyKey, onUploadProgress }),
+      ),
+    [run],
   );
 
   const reset = useCallback(() => setStep({ kind: "idle" }), []);
 
   const busy = phase.kind === "uploading" || phase.kind === "generating";
-  return { phase, start, reset, busy };
+  return { phase, start, run, reset, busy };
 }

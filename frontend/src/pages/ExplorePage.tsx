@@ -1,0 +1,99 @@
+import { Loader2, Sparkles } from "lucide-react";
+import { Link } from "react-router";
+import { usePublicGallery } from "../api/creative";
+import { mediaSrc } from "../api/client";
+import { messageOf } from "../api/errors";
+import { useStyles } from "../api/queries";
+import { useMe } from "../auth/useAuth";
+import { formatDate, styleName } from "../lib/format";
+import { useDocumentTitle } from "../lib/useDocumentTitle";
+import styles from "./ExplorePage.module.css";
+
+/** The public gallery: portraits their owners chose to show, each opening its shared page. */
+export function ExplorePage() {
+  useDocumentTitle("Explore");
+  const query = usePublicGallery();
+  const stylesQuery = useStyles();
+  const signedIn = Boolean(useMe().data);
+  const items = query.data?.pages.flatMap((page) => page.items) ?? [];
+
+  return (
+    <div className={styles.page}>
+      <header className="page-intro">
+        <p className="kicker">Public gallery</p>
+        <h1 className="page-title">Explore</h1>
+        <p className={styles.lead}>
+          Superheroes people chose to share with everyone. Only the portraits, never the photos.
+        </p>
+      </header>
+
+      {query.isPending && (
+        <p className={styles.note} role="status">
+          <Loader2 aria-hidden className="spin" size={18} /> Loading the gallery…
+        </p>
+      )}
+      {query.isError && (
+        <p className="notice notice-error" role="alert">
+          The gallery couldn't be loaded: {messageOf(query.error)}{" "}
+          <button type="button" className="link-button" onClick={() => void query.refetch()}>
+            Try again
+          </button>
+        </p>
+      )}
+      {query.isSuccess && items.length === 0 && (
+        <div className={`panel ${styles.empty}`}>
+          <span className={styles.emptyIcon} aria-hidden>
+            <Sparkles size={36} />
+          </span>
+          <h2 className="section-title">Nothing here yet</h2>
+          <p>Share one of your superheroes with the public gallery and it will appear here.</p>
+        </div>
+      )}
+
+      {items.length > 0 && (
+        <ul className={styles.grid} aria-label="Shared superheroes">
+          {items.map((item) => {
+            const name = styleName(item.style, stylesQuery.data);
+            return (
+              <li key={item.slug} className={styles.card}>
+                <a href={item.shareUrl} className={styles.link}>
+                  <img
+                    src={mediaSrc(item.imageUrl)}
+                    width={item.width ?? undefined}
+                    height={item.height ?? undefined}
+                    alt={`${name} superhero portrait`}
+                    loading="lazy"
+                    decoding="async"
+                  />
+                  <span className={styles.meta}>
+                    <span className={styles.style}>{name}</span>
+                    <time dateTime={item.createdAt}>{formatDate(item.createdAt)}</time>
+                  </span>
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+
+      {query.hasNextPage && (
+        <div className={styles.more}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            onClick={() => void query.fetchNextPage()}
+            disabled={query.isFetchingNextPage}
+          >
+            {query.isFetchingNextPage ? "Loading more…" : "Load more"}
+          </button>
+        </div>
+      )}
+
+      <p className={styles.cta}>
+        <Link to={signedIn ? "/dashboard" : "/register"} className="btn btn-primary">
+          Make your own superhero
+        </Link>
+      </p>
+    </div>
+  );
+}
