@@ -93,6 +93,17 @@ export function useRefundGeneration() {
   });
 }
 
+/** Takes a shared result out of the public gallery (its owner's link keeps working). */
+export function useTakeDownFromGallery() {
+  const refresh = useRefreshAfterChange();
+  return useMutation({
+    mutationFn: async (slug: string) => {
+      await unwrap(api.DELETE("/admin/gallery/{slug}", { params: { path: { slug } } }));
+    },
+    onSuccess: refresh,
+  });
+}
+
 /** Disables an account (its logins and API keys stop working at once) or enables it again. */
 export function useSetAccountActive(userId: string) {
   const refresh = useRefreshAfterChange();

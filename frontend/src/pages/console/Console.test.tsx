@@ -2,7 +2,7 @@ import { act, screen, waitFor, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import type { AdminUserDetail } from "../../api/types";
-import { adminStats, adminUser, adminUserDetail } from "../../test/admin";
+import { adminGeneration, adminStats, adminUser, adminUserDetail } from "../../test/admin";
 import { renderApp } from "../../test/renderApp";
 import { errorBody, ledgerEntry, server, signedInHandlers, url } from "../../test/server";
 
@@ -201,6 +201,29 @@ describe("the operators' console", () => {
     expect(refunds).toEqual([{ id: "gen_2", body: { note: "The model failed" } }]);
     expect(await within(failed).findByText("Already refunded")).toBeInTheDocument();
     expect(within(failed).queryByRole("button", { name: /^Refund/ })).not.toBeInTheDocument();
+  });
+
+  it("takes a shared result out of the public gallery", async () => {
+    consoleApi();
+    const takenDown: string[] = [];
+    server.use(
+      http.get(url("/admin/users/:id"), () =>
+        HttpResponse.json(
+          adminUserDetail({ recentGenerations: [adminGeneration({ id: "gen_1", shareSlug: "abc123" })] }),
+        ),
+      ),
+      http.delete(url("/admin/gallery/:slug"), ({ params }) => {
+        takenDown.push(String(params.slug));
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const app = renderApp(`/console/users/${alice.id}`);
+    const generations = await screen.findByRole("list", { name: "Recent generations" });
+    await app.user.click(await within(generations).findByRole("button", { name: /out of the public gallery$/ }));
+
+    expect(await screen.findByText("Taken out of the public gallery.")).toBeInTheDocument();
+    expect(takenDown).toEqual(["abc123"]);
+    expect(within(generations).queryByRole("button", { name: /out of the public gallery$/ })).not.toBeInTheDocument();
   });
 
   it("marks generations the ledger shows as refunded", async () => {

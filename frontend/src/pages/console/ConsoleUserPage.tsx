@@ -2,7 +2,13 @@ import { ArrowLeft, Coins, History, Images, ScrollText, ShieldOff, ShieldCheck }
 import { useId, useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
 import { toast } from "sonner";
-import { useAdjustCredits, useAdminUser, useRefundGeneration, useSetAccountActive } from "../../api/admin";
+import {
+  useAdjustCredits,
+  useAdminUser,
+  useRefundGeneration,
+  useSetAccountActive,
+  useTakeDownFromGallery,
+} from "../../api/admin";
 import { usePlans } from "../../api/billing";
 import { ApiError, detailedMessageOf, messageOf } from "../../api/errors";
 import { useStyles } from "../../api/queries";
@@ -214,6 +220,15 @@ function GenerationRow({
   styleLabel: string;
   onRefund: (generation: AdminGeneration) => void;
 }) {
+  const takeDown = useTakeDownFromGallery();
+  const slug = generation.shareSlug;
+  function takeOutOfGallery() {
+    if (!slug) return;
+    takeDown.mutate(slug, {
+      onSuccess: () => toast.success("Taken out of the public gallery."),
+      onError: (error) => toast.error(messageOf(error)),
+    });
+  }
   return (
     <li className={styles.row}>
       <div className={styles.what}>
@@ -245,6 +260,17 @@ function GenerationRow({
             <dd>{generation.costUsd === null ? "—" : usd.format(Number(generation.costUsd))}</dd>
           </div>
         </dl>
+        {slug && !takeDown.isSuccess && (
+          <button
+            type="button"
+            className="btn btn-secondary btn-small"
+            aria-label={`Take the ${styleLabel} generation of ${formatDateTime(generation.createdAt)} out of the public gallery`}
+            disabled={takeDown.isPending}
+            onClick={takeOutOfGallery}
+          >
+            Take out of gallery
+          </button>
+        )}
         {!refunded && generation.creditsUsed > 0 && (
           <button
             type="button"
