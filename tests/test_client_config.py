@@ -18,3 +18,12 @@ async def test_the_prices_and_limits_are_the_settings(start_api) -> None:
     }
     assert {"image/jpeg", "image/png", "image/webp", "image/heic"} <= set(body["acceptedTypes"])
     assert "image/gif" not in body["acceptedTypes"]
+    assert body["minImageSide"] == 256
+    assert body["sendsEmail"] is False
+
+
+async def test_clients_learn_whether_the_server_sends_email(start_api) -> None:
+    api = await start_api(smtp_url="smtp://mailer:secret@127.0.0.1:2525")
+    body = (await api.client.get("/config")).json()
+    assert body["sendsEmail"] is True
+    assert "secret" not in str(body)

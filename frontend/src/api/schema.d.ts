@@ -1166,6 +1166,16 @@ export interface components {
              * @description Long side of the thumbnails (thumbnailUrl, originalThumbnailUrl), in pixels: the width to give them in a srcset
              */
             thumbnailSize: number;
+            /**
+             * Minimageside
+             * @description The shortest side a photo may have, in pixels
+             */
+            minImageSide: number;
+            /**
+             * Sendsemail
+             * @description Whether this server sends email: without it, password-reset and address-confirmation links cannot be asked for
+             */
+            sendsEmail: boolean;
         };
         /** CreditsIn */
         CreditsIn: {

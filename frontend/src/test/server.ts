@@ -34,6 +34,8 @@ export const clientConfig: ClientConfig = {
   maxImageSide: 2048,
   generationsPerMinute: 5,
   thumbnailSize: 320,
+  minImageSide: 256,
+  sendsEmail: false,
 };
 
 /** `GET /config` answering `overrides` on top of the defaults. */
