@@ -22,7 +22,7 @@ from app.config import Settings
 from app.generations.tasks import STREAM
 from app.models import Generation
 from tests.fake_openrouter import KEY, FakeOpenRouter, serving
-from tests.support import REDIS_URL, ROOT, Api
+from tests.support import PORTRAIT, REDIS_URL, ROOT, Api
 
 StartWorker = Callable[..., subprocess.Popen[bytes]]
 
@@ -152,14 +152,20 @@ async def test_a_pro_subscribers_work_starts_first_in_a_worker_too(
         url = (await api.client.post("/billing/checkout", headers=pro, json={"plan": "pro"})).json()["checkoutUrl"]
         await api.client.post(f"{urlsplit(url).path}/pay", headers={"Origin": "http://localhost:8000"})
 
-        blocker = (await api.upload(others)).json()["generation"]["id"]
+        async def upload(me: dict[str, str], wish: str) -> str:
+            # Each with its own wishes, so the model's log tells which request reached it when.
+            sent = await api.client.post("/generations", headers=me, data={"prompt": wish},
+                                         files={"image": ("p.jpg", PORTRAIT.read_bytes(), "image/jpeg")})
+            return str(sent.json()["generation"]["id"])
+
+        blocker = await upload(others, "blocker")
         await _until(lambda: len(fake.received) == 1, 30, "the worker never called the model")
-        waiting = [(await api.upload(others)).json()["generation"]["id"] for _ in range(3)]
-        first = (await api.upload(pro)).json()["generation"]["id"]
+        waiting = [await upload(others, f"other-{i}") for i in range(3)]
+        first = await upload(pro, "pro")
         for generation_id in [blocker, *waiting]:
             await api.wait_done(others, generation_id, timeout=60)
         await api.wait_done(pro, first, timeout=60)
 
-    async with api.services.sessionmaker() as session:
-        finished = list(await session.scalars(select(Generation.id).order_by(Generation.updated_at)))
-    assert finished == [blocker, first, *waiting]
+    wishes = [next(w for w in ("blocker", "pro", "other-0", "other-1", "other-2")
+                   if f'"""{w}"""' in body["messages"][0]["content"][0]["text"]) for _, body in fake.received]
+    assert wishes == ["blocker", "pro", "other-0", "other-1", "other-2"]
