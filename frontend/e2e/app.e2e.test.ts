@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   PASSWORD,
@@ -13,6 +13,7 @@ import {
   launchBrowser,
   makeAdminOfSharedBackend,
   portraitAsHeic,
+  portraitAt12Megapixels,
   registerThroughApi,
   registerThroughUi,
   seriousA11yViolations,
@@ -98,6 +99,125 @@ describe("a new hero", () => {
       await visible(toast(page, "Transformation deleted"));
       await visible(page.getByRole("heading", { name: "No superheroes yet" }));
       expect(page.url()).toMatch(/\/gallery$/);
+    });
+  });
+});
+
+describe("a plain walk", () => {
+  it("logs no errors, and takes the same photo again after a transformation", async () => {
+    await withPage(async (page) => {
+      // From the first signed-in page on: before that, asking who is signed in is answered 401 by design.
+      await registerThroughUi(page);
+      const errors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(`${message.text()} (${message.location().url})`);
+      });
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.reload();
+      await generateInUi(page, PORTRAIT);
+      await visible(page.getByTestId("generation-result"), 60_000);
+      await expectCredits(page, 20);
+
+      // The same file once more, from the dropzone still shown above the result.
+      await page.locator("#portrait-input").setInputFiles(PORTRAIT);
+      await visible(page.getByAltText("Preview of the selected portrait"));
+      await expect.poll(() => generateButton(page).isEnabled(), { timeout: 10_000 }).toBe(true);
+
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Gallery" }).click();
+      const cards = page.getByRole("list", { name: "Completed transformations" }).getByRole("listitem");
+      await expect.poll(() => cards.count()).toBe(1);
+      await cards.first().getByRole("link").click();
+      const dialog = await visible(page.getByRole("dialog", { name: /transformation/ }));
+      await dialog.getByRole("button", { name: "Delete" }).click();
+      const confirm = await visible(page.getByRole("dialog", { name: "Delete this transformation?" }));
+      await confirm.getByRole("button", { name: "Delete forever" }).click();
+      await visible(page.getByRole("heading", { name: "No superheroes yet" }));
+
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
+      await generateInUi(page, PORTRAIT);
+      await visible(page.getByTestId("generation-result"), 60_000);
+      await page.waitForLoadState("networkidle");
+      expect(errors, errors.join("\n")).toEqual([]);
+    });
+  });
+});
+
+describe("on a phone", () => {
+  async function inViewport(page: Page, locator: Locator): Promise<boolean> {
+    const box = await locator.boundingBox();
+    const viewport = page.viewportSize();
+    if (!box || !viewport) return false;
+    return box.y >= 0 && box.x >= 0 && box.y + box.height <= viewport.height && box.x + box.width <= viewport.width;
+  }
+
+  it("keeps Generate on screen once a photo is chosen, and shows the progress when it starts", async () => {
+    await withPageAt(
+      browser,
+      async (page) => {
+        await registerThroughUi(page);
+        await expectCredits(page, 30);
+        const input = page.locator("#portrait-input");
+        expect(await input.getAttribute("accept")).toMatch(/^image\/\*,/);
+        expect(await input.getAttribute("capture")).toBeNull();
+
+        const chooser = page.waitForEvent("filechooser");
+        await page.getByRole("button", { name: "Choose a photo" }).click();
+        await (await chooser).setFiles(PORTRAIT);
+        await visible(page.getByAltText("Preview of the selected portrait"));
+        const button = generateButton(page);
+        await expect.poll(() => button.isEnabled(), { timeout: 10_000 }).toBe(true);
+        expect(await inViewport(page, button)).toBe(true);
+        // Nothing (a toast, say) lies over it either.
+        const onTop = await button.evaluate((element) => {
+          const box = element.getBoundingClientRect();
+          const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+          return hit !== null && element.contains(hit);
+        });
+        expect(onTop).toBe(true);
+        await snapshot(page, "phone-photo-chosen");
+
+        await button.click();
+        const progress = page.getByTestId("generation-progress");
+        await expect.poll(() => inViewport(page, progress), { timeout: 10_000 }).toBe(true);
+        await snapshot(page, "phone-progress");
+        await visible(page.getByTestId("generation-result"), 60_000);
+      },
+      { width: 390, height: 844 },
+    );
+  });
+});
+
+describe("a 12-megapixel photo", () => {
+  it("is scaled down in the browser before it is sent, and transformed", async () => {
+    await withPage(async (page) => {
+      await registerThroughUi(page);
+      const original = portraitAt12Megapixels();
+      expect(original.length).toBeGreaterThan(3 * 1024 * 1024);
+      // What leaves the page: the photo in each POST /generations body (the browser keeps a file's bytes from
+      // the page's request log, so they are read where the request is sent).
+      await page.evaluate(() => {
+        const sent: { name: string; type: string; size: number }[] = [];
+        Object.assign(window, { sentPhotos: sent });
+        const send = XMLHttpRequest.prototype.send;
+        XMLHttpRequest.prototype.send = function (
+          this: XMLHttpRequest,
+          body?: Document | XMLHttpRequestBodyInit | null,
+        ) {
+          const image = body instanceof FormData ? body.get("image") : null;
+          if (image instanceof File) sent.push({ name: image.name, type: image.type, size: image.size });
+          send.call(this, body);
+        };
+      });
+      await generateInUi(page, { name: "IMG_2048.jpg", mimeType: "image/jpeg", buffer: original });
+      await visible(page.getByTestId("generation-result"), 60_000);
+      const sent = await page.evaluate(
+        () => (window as unknown as { sentPhotos: { name: string; type: string; size: number }[] }).sentPhotos,
+      );
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.type).toBe("image/jpeg");
+      expect(sent[0]?.size).toBeGreaterThan(0);
+      expect(sent[0]?.size).toBeLessThan(1.5 * 1024 * 1024);
+      await expectCredits(page, 20);
     });
   });
 });
@@ -218,6 +338,35 @@ describe("signing in and out", () => {
       await page.waitForURL(/\/login/);
       await page.goto("/dashboard");
       await page.waitForURL(/\/login\?next=%2Fdashboard/);
+    });
+  });
+});
+
+describe("a new password", () => {
+  it("is set on the account page, keeps this browser signed in, and is the one that logs in", async () => {
+    await withPage(async (page) => {
+      const email = await registerThroughUi(page, uniqueEmail("rekey"));
+      await page.getByRole("link", { name: "Account" }).click();
+      // This server sends no email: no buttons that could only fail.
+      await visible(page.getByText(/This server sends no email, so it can't send a reset link/));
+      expect(await page.getByRole("button", { name: "Email me a password link" }).count()).toBe(0);
+
+      const form = page.getByRole("form", { name: "Change your password" });
+      await form.getByLabel("Current password").fill(PASSWORD);
+      await form.getByLabel("New password").fill("a-brand-new-secret");
+      await form.getByRole("button", { name: "Change password" }).click();
+      await visible(form.getByRole("status").getByText("you are still signed in here"));
+
+      await page.reload();
+      await visible(page.getByRole("heading", { name: "Your account", exact: true }));
+      expect(new URL(page.url()).pathname).toBe("/account");
+
+      await page.getByRole("button", { name: "Log out" }).click();
+      await page.waitForURL(/\/login/);
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill("a-brand-new-secret");
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.waitForURL((url) => url.pathname !== "/login");
     });
   });
 });

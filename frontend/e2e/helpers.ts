@@ -211,6 +211,27 @@ export function portraitAsHeic(): Buffer {
 }
 
 /**
+ * The portrait as a 12-megapixel phone camera would send it (4000×3000, with sensor-like grain), written by the
+ * backend's own Pillow: a few megabytes.
+ */
+export function portraitAt12Megapixels(): Buffer {
+  const script = [
+    "import io, sys",
+    "from PIL import Image",
+    "big = Image.open(sys.argv[1]).convert('RGB').resize((4000, 3000))",
+    "grain = Image.effect_noise((4000, 3000), 60).convert('RGB')",
+    "buf = io.BytesIO()",
+    "Image.blend(big, grain, 0.15).save(buf, format='JPEG', quality=92)",
+    "sys.stdout.buffer.write(buf.getvalue())",
+  ].join("\n");
+  const made = spawnSync(path.join(repoRoot, ".venv", "bin", "python"), ["-c", script, PORTRAIT], {
+    maxBuffer: 50 * 1024 * 1024,
+  });
+  if (made.status !== 0) throw new Error(`Could not write a 12 MP portrait: ${made.stderr.toString()}`);
+  return made.stdout;
+}
+
+/**
  * A picture with barely any detail: a ramp of twelve shades over one colour. Uploads accept it (a blank one they
  * refuse before charging); the offline model finds too little in it and fails the generation.
  */

@@ -91,12 +91,15 @@ export function isFinished(generation: Generation | undefined): boolean {
 }
 
 /** The query of one generation, polled while it is pending. */
-export function generationQuery(id: string | null | undefined, options: { initialData?: Generation } = {}) {
+export function generationQuery(
+  id: string | null | undefined,
+  options: { initialData?: Generation; enabled?: boolean } = {},
+) {
   return queryOptions({
     queryKey: queryKeys.generation(id ?? ""),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/generations/{generation_id}", { params: { path: { generation_id: id ?? "" } }, signal })),
-    enabled: Boolean(id),
+    enabled: Boolean(id) && options.enabled !== false,
     initialData: options.initialData,
     refetchInterval: (query) => {
       if (query.state.status === "error") return false;
@@ -111,7 +114,10 @@ export function generationQuery(id: string | null | undefined, options: { initia
  * One generation, polled while it is pending. Polling ends when the generation completes or fails,
  * or when the API stops answering (after the query's retries).
  */
-export function useGeneration(id: string | null | undefined, options: { initialData?: Generation } = {}) {
+export function useGeneration(
+  id: string | null | undefined,
+  options: { initialData?: Generation; enabled?: boolean } = {},
+) {
   return useQuery(generationQuery(id, options));
 }
 

@@ -61,7 +61,15 @@ export function createGeneration(input: CreateGenerationInput): Promise<Generati
         reject(new DOMException("The upload was cancelled.", "AbortError"));
         return;
       }
-      input.signal.addEventListener("abort", () => xhr.abort(), { once: true });
+      // Settled at once, whether or not the browser gets round to an "abort" event for a request mid-flight.
+      input.signal.addEventListener(
+        "abort",
+        () => {
+          xhr.abort();
+          reject(new DOMException("The upload was cancelled.", "AbortError"));
+        },
+        { once: true },
+      );
     }
 
     const form = new FormData();

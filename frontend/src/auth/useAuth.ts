@@ -89,6 +89,43 @@ export function useResetPassword() {
   });
 }
 
+/** The password was changed, but signing in again with it failed: the person has to log in. */
+export class PasswordChangedButNotSignedIn extends Error {
+  constructor() {
+    super("Your password was changed. Log in with your new password.");
+    this.name = "PasswordChangedButNotSignedIn";
+  }
+}
+
+/**
+ * Changes the password (PATCH /users/me with the current one). A new password ends every login, the one making
+ * the change too, so the person is signed in again with it straight away.
+ */
+export function useChangePassword() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({
+      email,
+      currentPassword,
+      newPassword,
+    }: {
+      email: string;
+      currentPassword: string;
+      newPassword: string;
+    }) => {
+      await unwrap(api.PATCH("/users/me", { body: { password: newPassword, current_password: currentPassword } }));
+      try {
+        await logIn({ email, password: newPassword });
+      } catch {
+        queryClient.clear();
+        queryClient.setQueryData(queryKeys.me, null);
+        throw new PasswordChangedButNotSignedIn();
+      }
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.me }),
+  });
+}
+
 /** Deletes the signed-in person's account for good; afterwards nobody is signed in. */
 export function useDeleteAccount() {
   const queryClient = useQueryClient();

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from "react";
+import { returnFocusTo } from "../lib/useReturnFocus";
 import styles from "./ConfirmDialog.module.css";
 
 interface Props {
@@ -37,16 +38,21 @@ export function ConfirmDialog({
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const bodyId = useId();
+  const opener = useRef<Element | null>(null);
 
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (open && !dialog.open) {
+      opener.current = document.activeElement;
       if (typeof dialog.showModal === "function") dialog.showModal();
       else dialog.setAttribute("open", "");
     } else if (!open && dialog.open) {
       if (typeof dialog.close === "function") dialog.close();
       else dialog.removeAttribute("open");
+      // Browsers without the native return of focus, and a dialog whose opener was re-rendered, get it here.
+      returnFocusTo(opener.current);
+      opener.current = null;
     }
   }, [open]);
 

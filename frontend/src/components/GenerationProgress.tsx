@@ -1,4 +1,4 @@
-import { Check, Loader2, Upload, Wand2 } from "lucide-react";
+import { Check, Loader2, Upload, Wand2, X } from "lucide-react";
 import { useEffect, useState } from "react";
 import { formatElapsed } from "../lib/format";
 import styles from "./GenerationProgress.module.css";
@@ -7,6 +7,8 @@ interface Props {
   stage: "uploading" | "generating";
   uploadProgress: number;
   startedAt: number;
+  /** Stops the upload; offered only while the photo is on its way. */
+  onCancel?: () => void;
 }
 
 function useNow(intervalMs: number): number {
@@ -25,7 +27,7 @@ const GENERATING_MESSAGES = [
   "Adding the final comic-book punch…",
 ];
 
-export function GenerationProgress({ stage, uploadProgress, startedAt }: Props) {
+export function GenerationProgress({ stage, uploadProgress, startedAt, onCancel }: Props) {
   const now = useNow(1000);
   const elapsedMs = now - startedAt;
   const percent = Math.round(Math.min(1, Math.max(0, uploadProgress)) * 100);
@@ -70,6 +72,12 @@ export function GenerationProgress({ stage, uploadProgress, startedAt }: Props) 
             <span className={styles.fill} style={{ width: `${percent}%` }} />
           </div>
           <span className={styles.percent}>{percent}%</span>
+          {onCancel && (
+            <button type="button" className={`btn btn-ghost ${styles.cancel}`} onClick={onCancel}>
+              <X aria-hidden size={18} />
+              Cancel upload
+            </button>
+          )}
         </div>
       ) : (
         <p className={styles.message} role="status">

@@ -1,5 +1,6 @@
 import { X } from "lucide-react";
 import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useReturnFocus } from "../lib/useReturnFocus";
 import styles from "./Modal.module.css";
 
 interface Props {
@@ -12,10 +13,14 @@ interface Props {
   hideTitle?: boolean;
 }
 
-/** A modal on the native <dialog>, open while mounted: focus is trapped, Escape and the backdrop close it. */
+/**
+ * A modal on the native <dialog>, open while mounted: focus is trapped, Escape and the backdrop close it, and focus
+ * goes back to what opened it once it is gone.
+ */
 export function Modal({ title, onClose, children, size = "normal", hideTitle = false }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  useReturnFocus();
 
   useEffect(() => {
     const dialog = ref.current;

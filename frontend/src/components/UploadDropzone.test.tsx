@@ -44,6 +44,18 @@ describe("UploadDropzone", () => {
     expect(screen.getByText("me.jpg")).toBeInTheDocument();
   });
 
+  it("empties its input after each choice, so choosing the same photo again is noticed", async () => {
+    const onChange = vi.fn();
+    render(<Harness onChange={onChange} />);
+    const input = screen.getByLabelText<HTMLInputElement>("Portrait photo");
+    const photo = imageFile("me.jpg", "image/jpeg");
+    const user = setup();
+    await user.upload(input, photo);
+    expect(input.value).toBe("");
+    await user.upload(input, photo);
+    expect(onChange).toHaveBeenCalledTimes(2);
+  });
+
   it("takes an iPhone HEIC photo whose type the browser left empty", async () => {
     const onChange = vi.fn();
     render(<Harness onChange={onChange} />);
@@ -70,7 +82,9 @@ describe("UploadDropzone", () => {
     );
     const input = screen.getByLabelText("Portrait photo");
     expect(input).toHaveAccessibleDescription("PNG, up to 2 MB. A clear, front-facing photo works best.");
-    expect(input).toHaveAttribute("accept", "image/png,.png");
+    // image/* lets a phone offer its camera next to the photo library; nothing forces the camera (no `capture`).
+    expect(input).toHaveAttribute("accept", "image/*,image/png,.png");
+    expect(input).not.toHaveAttribute("capture");
   });
 
   it("takes any photo while the limits are unknown, without naming formats or sizes", async () => {

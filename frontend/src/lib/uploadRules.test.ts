@@ -104,9 +104,9 @@ describe("the words and attributes derived from the limits", () => {
     expect(formatNames(["image/jpeg", "image/jxl"])).toBe("JPEG or JXL");
   });
 
-  it("gives the file input both the types and, for browsers that know no type, their extensions", () => {
+  it("gives the file input image/*, the types and, for browsers that know no type, their extensions", () => {
     expect(acceptAttribute({ maxUploadBytes: MB, acceptedTypes: ["image/png", "image/webp"] })).toBe(
-      "image/png,image/webp,.png,.webp",
+      "image/*,image/png,image/webp,.png,.webp",
     );
     const accept = acceptAttribute(limits).split(",");
     for (const entry of ["image/jpeg", "image/heic", ".jpg", ".jpeg", ".heic", ".heif", ".png", ".webp"]) {

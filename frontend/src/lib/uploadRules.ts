@@ -52,10 +52,14 @@ export function formatNames(types: readonly string[], conjunction = "or"): strin
   return `${names.slice(0, -1).join(", ")} ${conjunction} ${names[names.length - 1]}`;
 }
 
-/** For the file input's `accept`: types for browsers that know them, extensions for those that don't. */
+/**
+ * For the file input's `accept`: `image/*` first, which is what makes a phone offer its camera as well as its photo
+ * library, then the API's types for browsers that know them and their extensions for those that don't. A photo the
+ * API can't take is still refused as it is chosen (`checkUpload`).
+ */
 export function acceptAttribute(limits: UploadLimits): string {
   const types = normalised(limits.acceptedTypes);
-  return [...types, ...acceptedExtensions(types).map((ext) => `.${ext}`)].join(",");
+  return ["image/*", ...types, ...acceptedExtensions(types).map((ext) => `.${ext}`)].join(",");
 }
 
 /** The formats and the size limit in a few words, e.g. "JPEG, PNG or WebP, up to 8 MB". */

@@ -2,7 +2,7 @@ import { screen } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { renderApp } from "../test/renderApp";
-import { errorBody, server, signedInHandlers, signedOutHandlers, url, user } from "../test/server";
+import { configHandler, errorBody, server, signedInHandlers, signedOutHandlers, url, user } from "../test/server";
 
 describe("a forgotten password", () => {
   it("is reached from the login page and asks the API to email a link", async () => {
@@ -77,6 +77,7 @@ describe("confirming an email address", () => {
     const requested: unknown[] = [];
     const confirmed: unknown[] = [];
     server.use(
+      configHandler({ sendsEmail: true }),
       http.get(url("/users/me"), () => HttpResponse.json({ ...unverified, is_verified: verified })),
       ...signedInHandlers(),
       http.post(url("/auth/request-verify-token"), async ({ request }) => {

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { renderApp } from "../test/renderApp";
-import { errorBody, server, signedInHandlers, stats, url, user } from "../test/server";
+import { configHandler, errorBody, server, signedInHandlers, stats, url, user } from "../test/server";
 
 function signedInWith(totalGenerations: number) {
   server.use(
@@ -17,6 +17,7 @@ describe("the account page", () => {
     signedInWith(1);
     const asked: unknown[] = [];
     server.use(
+      configHandler({ sendsEmail: true }),
       http.post(url("/auth/forgot-password"), async ({ request }) => {
         asked.push(await request.json());
         return HttpResponse.json(null, { status: 202 });
@@ -80,5 +81,96 @@ describe("the account page", () => {
 
     expect(await screen.findByText("Couldn't delete your account")).toBeInTheDocument();
     expect(app.router.state.location.pathname).toBe("/account");
+  });
+
+  it("says the server sends no email instead of offering emailed links", async () => {
+    server.use(
+      configHandler({ sendsEmail: false }),
+      http.get(url("/users/me"), () => HttpResponse.json({ ...user, is_verified: false })),
+    );
+    signedInWith(0);
+    renderApp("/account");
+    expect(
+      await screen.findByText(/this server sends no email, so addresses aren't confirmed here/),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/This server sends no email, so it can't send a reset link/)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Email me a confirmation link" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Email me a password link" })).not.toBeInTheDocument();
+  });
+
+  it("changes the password with the current one, then signs in again with the new one", async () => {
+    signedInWith(0);
+    const changes: unknown[] = [];
+    const logins: string[] = [];
+    server.use(
+      http.patch(url("/users/me"), async ({ request }) => {
+        changes.push(await request.json());
+        return HttpResponse.json(user);
+      }),
+      http.post(url("/auth/cookie/login"), async ({ request }) => {
+        logins.push(await request.text());
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const app = renderApp("/account");
+    const form = await screen.findByRole("form", { name: "Change your password" });
+    await app.user.type(within(form).getByLabelText("Current password"), "old-secret-1");
+    await app.user.type(within(form).getByLabelText("New password"), "new-secret-22");
+    await app.user.click(within(form).getByRole("button", { name: "Change password" }));
+
+    expect(await within(form).findByRole("status")).toHaveTextContent("you are still signed in here");
+    expect(changes).toEqual([{ password: "new-secret-22", current_password: "old-secret-1" }]);
+    expect(logins).toHaveLength(1);
+    const login = new URLSearchParams(logins[0]);
+    expect(login.get("username")).toBe(user.email);
+    expect(login.get("password")).toBe("new-secret-22");
+    expect(within(form).getByLabelText("Current password")).toHaveValue("");
+    expect(app.router.state.location.pathname).toBe("/account");
+  });
+
+  it("says so when the current password is wrong, and changes nothing", async () => {
+    signedInWith(0);
+    let loggedIn = false;
+    server.use(
+      http.patch(url("/users/me"), () =>
+        HttpResponse.json(
+          errorBody(
+            "To change your email or password, give your current password as current_password.",
+            "UPDATE_USER_INVALID_PASSWORD",
+          ),
+          { status: 400 },
+        ),
+      ),
+      http.post(url("/auth/cookie/login"), () => {
+        loggedIn = true;
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const app = renderApp("/account");
+    const form = await screen.findByRole("form", { name: "Change your password" });
+    await app.user.type(within(form).getByLabelText("Current password"), "not-it-at-all");
+    await app.user.type(within(form).getByLabelText("New password"), "new-secret-22");
+    await app.user.click(within(form).getByRole("button", { name: "Change password" }));
+
+    expect(await within(form).findByRole("alert")).toHaveTextContent("That isn't your current password.");
+    expect(loggedIn).toBe(false);
+  });
+
+  it("sends the person to log in when signing in again with the new password fails", async () => {
+    signedInWith(0);
+    server.use(
+      http.patch(url("/users/me"), () => HttpResponse.json(user)),
+      http.post(url("/auth/cookie/login"), () =>
+        HttpResponse.json(errorBody("Too many login attempts.", "RATE_LIMITED"), { status: 429 }),
+      ),
+    );
+    const app = renderApp("/account");
+    const form = await screen.findByRole("form", { name: "Change your password" });
+    await app.user.type(within(form).getByLabelText("Current password"), "old-secret-1");
+    await app.user.type(within(form).getByLabelText("New password"), "new-secret-22");
+    await app.user.click(within(form).getByRole("button", { name: "Change password" }));
+
+    await waitFor(() => expect(app.router.state.location.pathname).toBe("/login"));
+    expect(await screen.findByText("Log in with your new password.")).toBeInTheDocument();
   });
 });

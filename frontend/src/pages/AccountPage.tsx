@@ -4,10 +4,11 @@ import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { toast } from "sonner";
 import { messageOf } from "../api/errors";
-import { useStats } from "../api/queries";
+import { useClientConfig, useStats } from "../api/queries";
 import { useDeleteAccount, useForgotPassword, useMe, useRequestVerification } from "../auth/useAuth";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ApiKeysSection } from "../features/account/ApiKeysSection";
+import { ChangePasswordForm } from "../features/account/ChangePasswordForm";
 import { countOf } from "../lib/format";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import styles from "./AccountPage.module.css";
@@ -50,6 +51,8 @@ export function AccountPage() {
   const navigate = useNavigate();
   const [confirming, setConfirming] = useState(false);
   const email = me.data?.email ?? "";
+  // Links by email only where this server sends email (GET /config); elsewhere the buttons could only fail.
+  const sendsEmail = useClientConfig().data?.sendsEmail === true;
 
   const onDelete = () =>
     deleteAccount.mutate(undefined, {
@@ -83,6 +86,8 @@ export function AccountPage() {
           <p className={styles.done}>
             <BadgeCheck aria-hidden size={18} /> {email} is confirmed.
           </p>
+        ) : !sendsEmail ? (
+          <p>{email} is not confirmed: this server sends no email, so addresses aren't confirmed here.</p>
         ) : verifyLink.isSuccess ? (
           <p role="status" className={styles.done}>
             Sent: open the link in the email to {email} to confirm it.
@@ -111,13 +116,24 @@ export function AccountPage() {
         <h2 id="password-heading" className={styles.heading}>
           <KeyRound aria-hidden size={22} /> Password
         </h2>
-        <p>To change your password, we email you a link to choose a new one.</p>
-        {resetLink.isSuccess ? (
-          <p role="status" className={styles.done}>
-            Sent: check the inbox of {email} for the link.
-          </p>
+        <p>Change it here with your current one. Devices signed in with the old password are signed out.</p>
+        <ChangePasswordForm email={email} />
+        {sendsEmail ? (
+          <>
+            <p>Forgotten your current password? We can email you a link to choose a new one.</p>
+            {resetLink.isSuccess ? (
+              <p role="status" className={styles.done}>
+                Sent: check the inbox of {email} for the link.
+              </p>
+            ) : (
+              <EmailMeButton send={resetLink} email={email} label="Email me a password link" />
+            )}
+          </>
         ) : (
-          <EmailMeButton send={resetLink} email={email} label="Email me a password link" />
+          <p className={styles.lead}>
+            Forgotten your current password? This server sends no email, so it can't send a reset link: ask the people
+            who run it.
+          </p>
         )}
       </section>
 

@@ -111,6 +111,31 @@ describe("generating", () => {
     expect(within(screen.getByTestId("credits-card")).getByText("20")).toBeInTheDocument();
   });
 
+  it("cancels an upload on its way, leaving the photo ready for another try and nothing charged", async () => {
+    let received = 0;
+    const app = await openDashboard();
+    server.use(
+      http.post(url("/generations"), async () => {
+        received += 1;
+        await delay("infinite");
+        return HttpResponse.json(errorBody("never answered", "internal"), { status: 500 });
+      }),
+    );
+    await choosePhoto(app);
+    await app.user.click(screen.getByRole("button", GENERATE));
+    const progress = await screen.findByTestId("generation-progress");
+    expect(within(progress).getByRole("progressbar", { name: "Upload progress" })).toBeInTheDocument();
+
+    await app.user.click(within(progress).getByRole("button", { name: "Cancel upload" }));
+    await waitFor(() => expect(screen.queryByTestId("generation-progress")).not.toBeInTheDocument());
+    expect(screen.getByRole("button", GENERATE)).toBeEnabled();
+    expect(screen.getByAltText("Preview of the selected portrait")).toBeInTheDocument();
+    expect(screen.queryByTestId("generation-error")).not.toBeInTheDocument();
+    expect(screen.queryByText("Generation Failed")).not.toBeInTheDocument();
+    expect(within(screen.getByTestId("credits-card")).getByText("30")).toBeInTheDocument();
+    expect(received).toBeLessThanOrEqual(1);
+  });
+
   it("shows the insufficient-credits toast leading to the plans when the API answers 402", async () => {
     const app = await openDashboard({ credits: 10 });
     server.use(

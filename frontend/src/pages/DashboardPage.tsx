@@ -1,5 +1,5 @@
 import { ArrowRight, CalendarClock, Coins, Images, Zap } from "lucide-react";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { useModels } from "../api/creative";
 import { useClientConfig, useStats, useStyles } from "../api/queries";
@@ -34,7 +34,15 @@ export function DashboardPage() {
   const [style, setStyle] = useState(DEFAULT_STYLE);
   const [choice, setChoice] = useState<CreativeChoice>(DEFAULT_CHOICE);
   const goToPricing = useCallback(() => navigate("/pricing"), [navigate]);
-  const { phase, start, run, reset, busy } = useGenerateAvatar({ onNeedCredits: goToPricing });
+  const { phase, start, run, reset, busy, cancelUpload } = useGenerateAvatar({ onNeedCredits: goToPricing });
+  const progressRef = useRef<HTMLDivElement>(null);
+  // When a request starts, its progress is brought into view: on a phone it would otherwise be below the fold.
+  const startedAt = phase.kind === "uploading" || phase.kind === "generating" ? phase.startedAt : null;
+  useEffect(() => {
+    if (startedAt === null) return;
+    const reduceMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
+    progressRef.current?.scrollIntoView?.({ block: "center", behavior: reduceMotion ? "auto" : "smooth" });
+  }, [startedAt]);
   // A transformed portrait has done its job; after a failure it stays for another try.
   const file = phase.kind === "completed" ? null : chosenFile;
 
@@ -59,6 +67,7 @@ export function DashboardPage() {
       cost,
       aspectRatio: choice.aspectRatio,
       variations: choice.variations,
+      ...(config.data ? { maxImageSide: config.data.maxImageSide } : {}),
       ...(models.data ? { model: choice.model } : {}),
       ...(wishes ? { prompt: wishes } : {}),
     });
@@ -160,6 +169,9 @@ export function DashboardPage() {
               disabled={busy}
             />
             <CreativeOptions value={choice} onChange={setChoice} models={models.data} disabled={busy} />
+          </div>
+          {/* On a phone this bar stays at the bottom of the screen while the form is in view. */}
+          <div className={styles.generateBar} data-generate-bar>
             <button
               type="button"
               className={`btn btn-primary btn-block btn-large ${styles.generate}`}
@@ -190,11 +202,14 @@ export function DashboardPage() {
                 "Ready when you are."
               )}
             </p>
+          </div>
+          <div ref={progressRef} className={styles.forgeStatus}>
             {(phase.kind === "uploading" || phase.kind === "generating") && (
               <GenerationProgress
                 stage={phase.kind}
                 uploadProgress={phase.kind === "uploading" ? phase.progress : 1}
                 startedAt={phase.startedAt}
+                onCancel={cancelUpload}
               />
             )}
             {phase.kind === "failed" && (

@@ -62,11 +62,15 @@ describe("the gallery", () => {
   it("deletes a generation from its large view after confirmation", async () => {
     let items = [hero(1)];
     let deleted: string | null = null;
+    let askedAfterDeleting = 0;
     server.use(
       http.get(url("/generations"), () =>
         HttpResponse.json({ generations: items, count: items.length, nextCursor: null }),
       ),
-      http.get(url("/generations/gen_1"), () => HttpResponse.json(hero(1))),
+      http.get(url("/generations/gen_1"), () => {
+        if (deleted) askedAfterDeleting += 1;
+        return deleted ? HttpResponse.json({ detail: "Not found" }, { status: 404 }) : HttpResponse.json(hero(1));
+      }),
       http.delete(url("/generations/gen_1"), () => {
         deleted = "gen_1";
         items = [];
@@ -87,6 +91,8 @@ describe("the gallery", () => {
     expect(await screen.findByRole("heading", { name: "No superheroes yet" })).toBeInTheDocument();
     expect(deleted).toBe("gen_1");
     expect(app.router.state.location.pathname).toBe("/gallery");
+    // What was deleted is not asked for again (a 404 the browser would log).
+    expect(askedAfterDeleting).toBe(0);
   });
 });
 

@@ -13,6 +13,7 @@ import { cssRatio, shapeName } from "../../lib/creative";
 import { RefinementChain } from "../result/RefinementChain";
 import { ResultActions } from "../result/ResultActions";
 import { useStartFromGallery } from "../result/useStartFromResult";
+import { useReturnFocus } from "../../lib/useReturnFocus";
 import styles from "./GenerationDialog.module.css";
 
 // As wide as the dialog's picture column is drawn (GenerationDialog.module.css): full width on a phone.
@@ -31,11 +32,16 @@ interface Props {
 /** The large view of one transformation: compare, download, delete. */
 export function GenerationDialog({ id, initialData, siblings = [], refinements = [], onClose }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
-  const generation = useGeneration(id, initialData ? { initialData } : {});
-  const stylesQuery = useStyles();
   const remove = useDeleteGeneration();
+  // Once it is being deleted there is nothing left to fetch: asking again would only earn a 404.
+  const generation = useGeneration(id, {
+    ...(initialData ? { initialData } : {}),
+    enabled: remove.isIdle || remove.isError,
+  });
+  const stylesQuery = useStyles();
   const [confirming, setConfirming] = useState(false);
   const startFrom = useStartFromGallery();
+  useReturnFocus();
 
   useEffect(() => {
     const dialog = ref.current;

@@ -4,6 +4,7 @@ import { ApiError, messageOf } from "../../api/errors";
 import { generationQuery, invalidateAfterGenerationChange, queryKeys } from "../../api/queries";
 import type { AspectRatio, Generation, GenerationAccepted, UserStats } from "../../api/types";
 import { createGeneration } from "../../api/upload";
+import { fitForUpload } from "../../lib/resizeImage";
 import { notifyGenerationComplete, notifyGenerationFailed, notifyInsufficientCredits } from "../../lib/notify";
 import { newIdempotencyKey } from "./idempotency";
 
@@ -42,7 +43,11 @@ export interface GenerateRequest extends GenerateOptions {
   credits: number;
   /** What the request costs in all (a model's price × variations), when known. */
   cost?: number;
+  /** The largest side the API keeps (GET /config): a larger photo is scaled down before it is sent. */
+  maxImageSide?: number;
 }
+
+const isAbort = (error: unknown) => error instanceof DOMException && error.name === "AbortError";
 
 type Polled = { data?: Generation; isError: boolean; error: unknown }[];
 
@@ -79,6 +84,7 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
   const queryClient = useQueryClient();
   const [step, setStep] = useState<Step>({ kind: "idle" });
   const inFlight = useRef(false);
+  const uploadAbort = useRef<AbortController | null>(null);
   const announced = useRef<string | null>(null);
 
   const ids = step.kind === "tracking" ? step.generationIds : [];
@@ -105,7 +111,11 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
   const run = useCallback(
     async (
       { credits, cost, upload }: { credits: number; cost?: number; upload: boolean },
-      submit: (idempotencyKey: string, onUploadProgress: (fraction: number) => void) => Promise<GenerationAccepted>,
+      submit: (
+        idempotencyKey: string,
+        onUploadProgress: (fraction: number) => void,
+        signal: AbortSignal,
+      ) => Promise<GenerationAccepted>,
     ) => {
       if (inFlight.current) return;
       if (cost !== undefined && credits < cost) {
@@ -113,11 +123,15 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
         return;
       }
       inFlight.current = true;
+      const controller = new AbortController();
+      uploadAbort.current = controller;
       const startedAt = Date.now();
       setStep(upload ? { kind: "uploading", progress: 0, startedAt } : { kind: "sending", startedAt });
       try {
-        const accepted = await submit(newIdempotencyKey(), (progress) =>
-          setStep((current) => (current.kind === "uploading" ? { ...current, progress } : current)),
+        const accepted = await submit(
+          newIdempotencyKey(),
+          (progress) => setStep((current) => (current.kind === "uploading" ? { ...current, progress } : current)),
+          controller.signal,
         );
         queryClient.setQueryData<UserStats>(queryKeys.stats, (stats) =>
           stats ? { ...stats, credits: accepted.remainingCredits } : stats,
@@ -132,7 +146,10 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
           startedAt,
         });
       } catch (error) {
-        if (error instanceof ApiError && error.isInsufficientCredits) {
+        if (isAbort(error)) {
+          // Cancelled before the API had the whole photo: nothing was started, nothing charged.
+          setStep({ kind: "idle" });
+        } else if (error instanceof ApiError && error.isInsufficientCredits) {
           notifyInsufficientCredits(onNeedCredits, cost);
           setStep({ kind: "idle" });
           // The balance changed behind this page's back (another tab or device): show what really happened.
@@ -146,21 +163,27 @@ export function useGenerateAvatar({ onNeedCredits }: { onNeedCredits: () => void
         }
       } finally {
         inFlight.current = false;
+        uploadAbort.current = null;
       }
     },
     [onNeedCredits, queryClient],
   );
 
   const start = useCallback(
-    ({ file, style, credits, cost, ...options }: GenerateRequest) =>
-      run({ credits, cost, upload: true }, (idempotencyKey, onUploadProgress) =>
-        createGeneration({ file, style, ...options, idempotencyKey, onUploadProgress }),
-      ),
+    ({ file, style, credits, cost, maxImageSide, ...options }: GenerateRequest) =>
+      run({ credits, cost, upload: true }, async (idempotencyKey, onUploadProgress, signal) => {
+        const image = await fitForUpload(file, maxImageSide);
+        if (signal.aborted) throw new DOMException("The upload was cancelled.", "AbortError");
+        return createGeneration({ file: image, style, ...options, idempotencyKey, onUploadProgress, signal });
+      }),
     [run],
   );
 
   const reset = useCallback(() => setStep({ kind: "idle" }), []);
 
+  /** Stops a photo on its way to the API; once it has arrived, the generation is under way and stays so. */
+  const cancelUpload = useCallback(() => uploadAbort.current?.abort(), []);
+
   const busy = phase.kind === "uploading" || phase.kind === "generating";
-  return { phase, start, run, reset, busy };
+  return { phase, start, run, reset, busy, cancelUpload };
 }
