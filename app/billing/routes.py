@@ -31,7 +31,6 @@ from app.errors import (
     ValidationFailed,
     error_responses,
 )
-from app.models import LedgerKind
 from app.schemas import Text
 from app.users.auth import CurrentUser
 
@@ -118,9 +117,7 @@ async def ledger(
         entries = await credits.statement(session, user.id, limit + 1, before)
     page, more = entries[:limit], len(entries) > limit
     return LedgerOut(
-        entries=[LedgerEntryOut(id=e.id, amount=e.amount, balance_after=e.balance_after,
-                                reason=credits.REASONS[LedgerKind(e.kind)],  # type: ignore[arg-type]
-                                note=e.note, generation_id=e.generation_id, created_at=e.created_at) for e in page],
+        entries=[LedgerEntryOut.of(e) for e in page],
         next_cursor=str(page[-1].id) if more else None,
     )
 

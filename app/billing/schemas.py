@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from app.credits import REASONS
+from app.models import CreditLedgerEntry, LedgerKind
 from app.schemas import CamelModel, Text
 
 
@@ -70,6 +72,12 @@ class LedgerEntryOut(CamelModel):
     note: str | None
     generation_id: str | None
     created_at: datetime
+
+    @classmethod
+    def of(cls, entry: CreditLedgerEntry) -> LedgerEntryOut:
+        return cls(id=entry.id, amount=entry.amount, balance_after=entry.balance_after,
+                   reason=REASONS[LedgerKind(entry.kind)],  # type: ignore[arg-type]
+                   note=entry.note, generation_id=entry.generation_id, created_at=entry.created_at)
 
 
 class LedgerOut(CamelModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import functools
 import logging
@@ -13,14 +12,14 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import credits, images, metrics
+from app import credits, cursors, images, metrics
 from app.billing import service as billing
 from app.config import DEFAULT_MODEL, Settings
 from app.db import after_commit, unit_of_work
@@ -355,33 +354,14 @@ def _is_generation_id(value: str) -> bool:
     return _GENERATION_ID.fullmatch(value) is not None
 
 
-def encode_cursor(created_at: datetime, generation_id: str) -> str:
-    raw = f"{created_at.isoformat()}|{generation_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, generation_id = raw.split("|", 1)
-        created_at = datetime.fromisoformat(created)
-        if created_at.tzinfo is None or not _is_generation_id(generation_id):
-            raise ValueError("not a cursor this API made")
-        return created_at.astimezone(UTC), generation_id
-    except (ValueError, UnicodeDecodeError, OverflowError):
-        raise ValidationFailed(
-            [{"loc": ["query", "cursor"], "msg": "Invalid cursor.", "type": "value_error"}],
-            message="Invalid cursor.",
-        ) from None
-
-
 async def list_page(
     reads: Reads, storage: Storage, user_id: uuid.UUID, status: str | None, limit: int, cursor: str | None,
     share_base: str = "",
 ) -> GenerationPage:
-    rows = await repository.page(reads, user_id, status, limit, decode_cursor(cursor) if cursor else None)
+    before = cursors.decode(cursor, _is_generation_id) if cursor else None
+    rows = await repository.page(reads, user_id, status, limit, before)
     shown = rows[:limit]
-    next_cursor = encode_cursor(shown[-1].created_at, shown[-1].id) if len(rows) > limit else None
+    next_cursor = cursors.encode(shown[-1].created_at, shown[-1].id) if len(rows) > limit else None
     items = await to_out_many(shown, storage, share_base)
     return GenerationPage(generations=items, count=len(items), next_cursor=next_cursor)
 

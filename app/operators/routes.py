@@ -3,15 +3,12 @@ with a login, never an API key: everyone else gets 403."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app import credits
+from app import credits, cursors
 from app.billing.schemas import LedgerEntryOut
 from app.billing.service import current_plan
 from app.deps import SessionDep
@@ -23,7 +20,7 @@ from app.errors import (
     ValidationFailed,
     error_responses,
 )
-from app.models import LedgerKind, User
+from app.models import User
 from app.operators import repository, service
 from app.operators.schemas import (
     AccountChange,
@@ -50,22 +47,15 @@ async def current_admin(user: LoggedInUser) -> Caller:
 
 
 Admin = Annotated[Caller, Depends(current_admin)]
-router = APIRouter(prefix="/admin", tags=["admin"], responses={**UNAUTHORIZED_RESPONSE, **error_responses(Forbidden)})
 
 
-def _cursor(user: User) -> str:
-    return base64.urlsafe_b64encode(f"{user.created_at.isoformat()}|{user.id}".encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if cursor is None:
-        return None
+def _is_uuid(value: str) -> bool:
     try:
-        at, user_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
-        return datetime.fromisoformat(at), uuid.UUID(user_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed([{"loc": ["query", "cursor"], "msg": "Not a cursor from this list.",
-                                 "type": "value_error"}], message="Invalid cursor.") from None
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+router = APIRouter(prefix="/admin", tags=["admin"], responses={**UNAUTHORIZED_RESPONSE, **error_responses(Forbidden)})
 
 
 async def _summary(session: SessionDep, user: User, generations: int) -> AdminUserOut:
@@ -83,11 +73,12 @@ async def find_users(
     cursor: Annotated[Text | None, Query(max_length=200)] = None,
 ) -> AdminUsersOut:
     """Accounts, newest first, optionally those whose email contains `q`."""
-    found = await repository.find_users(session, q, limit + 1, _after(cursor))
+    after = cursors.decode(cursor, _is_uuid) if cursor else None
+    found = await repository.find_users(session, q, limit + 1, (after[0], uuid.UUID(after[1])) if after else None)
     page = found[:limit]
     counts = await repository.generation_counts(session, [u.id for u in page])
     return AdminUsersOut(users=[await _summary(session, u, counts.get(u.id, 0)) for u in page],
-                         next_cursor=_cursor(page[-1]) if len(found) > limit else None)
+                         next_cursor=cursors.encode(page[-1].created_at, page[-1].id) if len(found) > limit else None)
 
 
 async def _user(session: SessionDep, user_id: uuid.UUID) -> User:
@@ -108,9 +99,7 @@ async def user_detail(user_id: uuid.UUID, admin: Admin, session: SessionDep) -> 
     slugs = await shares.slugs_of(session, [g.id for g in recent])
     return AdminUserDetail(
         **summary.model_dump(),
-        ledger=[LedgerEntryOut(id=e.id, amount=e.amount, balance_after=e.balance_after,
-                               reason=credits.REASONS[LedgerKind(e.kind)],  # type: ignore[arg-type]
-                               note=e.note, generation_id=e.generation_id, created_at=e.created_at) for e in entries],
+        ledger=[LedgerEntryOut.of(e) for e in entries],
         recent_generations=[AdminGenerationOut.model_validate(g, from_attributes=True)
                             .model_copy(update={"share_slug": slugs.get(g.id)}) for g in recent],
         admin_actions=[AdminActionOut.model_validate(a, from_attributes=True)

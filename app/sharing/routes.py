@@ -7,15 +7,13 @@ which a signed storage URL handed out earlier could not.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
+from app import cursors
 from app.deps import ServicesDep, SessionDep
 from app.errors import UNAUTHORIZED_RESPONSE, Forbidden, NotCompleted, NotFound, ValidationFailed, error_responses
 from app.generations import service as generations
@@ -91,27 +89,15 @@ async def public_image(slug: Text, services: ServicesDep, session: SessionDep) -
     return Response(data, media_type=content_type_for(key), headers={"Cache-Control": "public, no-cache"})
 
 
-def _after(cursor: str | None) -> tuple[datetime, str] | None:
-    if cursor is None:
-        return None
-    try:
-        at, slug = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
-        return datetime.fromisoformat(at), slug
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed([{"loc": ["query", "cursor"], "msg": "Not a cursor from this list.",
-                                 "type": "value_error"}], message="Invalid cursor.") from None
-
-
 @public.get("/public", responses=error_responses(ValidationFailed))
 async def gallery(services: ServicesDep, session: SessionDep,
                   cursor: Annotated[Text | None, Query(max_length=200)] = None,
                   limit: Annotated[int, Query(ge=1, le=60)] = 24) -> PublicGallery:
     """The public gallery: results their owners chose to show, newest first (no login)."""
-    rows = await repository.gallery_page(session, limit + 1, _after(cursor))
+    rows = await repository.gallery_page(session, limit + 1, cursors.decode(cursor) if cursor else None)
     page = rows[:limit]
     last = page[-1][0] if page else None
-    next_cursor = base64.urlsafe_b64encode(f"{last.created_at.isoformat()}|{last.slug}".encode()).decode() \
-        .rstrip("=") if last is not None and len(rows) > limit else None
+    next_cursor = cursors.encode(last.created_at, last.slug) if last is not None and len(rows) > limit else None
     return PublicGallery(items=[_out(services, s, g) for s, g in page], next_cursor=next_cursor)
 
 
