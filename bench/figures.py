@@ -100,13 +100,14 @@ async def prepare_gallery(api: Process, photo: bytes) -> Account:
 
 
 def _same_page(ours: dict[str, Any], theirs: dict[str, Any]) -> str:
-    """Empty when the reference answered what the API did (same items, same signed URLs); else what differs."""
+    """Empty when the reference answered what the API did (every field of every item, signed URLs included); else
+    what differs."""
     if ours.get("count") != theirs.get("count") or ours.get("nextCursor") != theirs.get("nextCursor"):
         return "count or nextCursor differ"
     for mine, other in zip(ours.get("generations", []), theirs.get("generations", []), strict=False):
-        for key in ("id", "originalImageUrl", "originalThumbnailUrl", "generatedImageUrl", "thumbnailUrl"):
-            if key in mine and mine[key] != other.get(key):
-                return f"{key} differs"
+        for key in sorted(mine.keys() | other.keys()):
+            if mine.get(key) != other.get(key):
+                return f"{key} differs: {mine.get(key)!r} / {other.get(key)!r}"
     return ""
 
 

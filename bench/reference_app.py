@@ -1,15 +1,16 @@
 """The bare reference for the read routes: Starlette and asyncpg, nothing else, doing the API's work.
 
 Each route does what the API's does, with no framework, ORM or dependency injection in between:
-- auth: decode the same HS256 JWT the API issues (fastapi-users' JWTStrategy, audience "fastapi-users:auth"),
-  load the user's row, refuse a missing or inactive user with 401;
+- auth: the SHA-256 of the bearer token looked up in `access_tokens` (unexpired) joined to the user's row, as the
+  API keeps its logins; a missing token or an inactive user is refused with 401;
 - GET /generations?limit=N: the user's generations newest first (limit N+1, to know whether a next page exists),
-  three signed URLs per generation as the API's local storage signs them (HMAC-SHA256, see
+  four signed URLs per generation as the API's local storage signs them (HMAC-SHA256, see
   app/storage/local.py), the same JSON;
 - GET /users/me: the user's row as JSON;
 - GET /user/stats: count and newest date of completed generations, and the credits (from the row already read).
 
-Run as `uvicorn bench.reference_app:app` with the API's DATABASE_URL, AUTH_SECRET and MEDIA_URL_LIFETIME_SECONDS.
+Run as `uvicorn bench.reference_app:app` with the API's DATABASE_URL, AUTH_SECRET, MEDIA_URL_LIFETIME_SECONDS and
+PUBLIC_URL.
 It is a yardstick, not a product: no validation beyond what the comparison needs.
 """
 
@@ -23,29 +24,28 @@ import json
 import math
 import os
 import time
-import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-import jwt
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-AUDIENCE = "fastapi-users:auth"
 SECRET = os.environ["AUTH_SECRET"]
 LIFETIME = int(os.environ.get("MEDIA_URL_LIFETIME_SECONDS", "3600"))
+SHARE_BASE = os.environ.get("PUBLIC_URL", "http://localhost:8000").rstrip("/")
 # As app/storage/local.py derives its URL key from the auth secret.
 URL_KEY = hmac.new(SECRET.encode(), b"aivenger/media-url/v1", hashlib.sha256).digest()
 # The API's pool bound (SQLAlchemy's default of 5 + 10 overflow), so neither side gets more connections.
 POOL_MAX = 15
 
-USER_SQL = "SELECT * FROM users WHERE id = $1"
-PAGE_SQL = ("SELECT * FROM generations WHERE user_id = $1 "
-            "ORDER BY created_at DESC, id DESC LIMIT $2")
+USER_SQL = ("SELECT users.* FROM access_tokens JOIN users ON users.id = access_tokens.user_id "
+            "WHERE access_tokens.token_hash = $1 AND access_tokens.expires_at > now()")
+PAGE_SQL = ("SELECT generations.*, (SELECT slug FROM shares WHERE shares.generation_id = generations.id) AS slug "
+            "FROM generations WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
 STATS_SQL = ("SELECT count(id), max(created_at) FROM generations "
              "WHERE user_id = $1 AND status = 'completed'")
 
@@ -78,12 +78,7 @@ async def _user(request: Request, connection: asyncpg.Connection) -> asyncpg.Rec
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    try:
-        claims = jwt.decode(token, SECRET, audience=[AUDIENCE], algorithms=["HS256"])
-        user_id = uuid.UUID(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
-        return None
-    user = await connection.fetchrow(USER_SQL, user_id)
+    user = await connection.fetchrow(USER_SQL, hashlib.sha256(token.encode()).hexdigest())
     return user if user is not None and user["is_active"] else None
 
 
@@ -96,7 +91,10 @@ def _generation(row: asyncpg.Record, now: float) -> dict[str, Any]:
         "originalThumbnailUrl": _sign(original_thumbnail, now) if original_thumbnail else None,
         "generatedImageUrl": _sign(generated, now) if generated else None,
         "thumbnailUrl": _sign(thumbnail, now) if thumbnail else None,
-        "creditsUsed": row["credits_used"], "errorMessage": row["error_message"], "model": row["model"],
+        "creditsUsed": row["credits_used"], "errorMessage": row["error_message"], "model": row["model_id"],
+        "prompt": row["prompt"], "aspectRatio": row["aspect_ratio"], "batchId": row["batch_id"],
+        "parentId": row["parent_id"], "width": row["width"], "height": row["height"],
+        "shareUrl": f"{SHARE_BASE}/s/{row['slug']}" if row["slug"] else None,
         "createdAt": _iso(row["created_at"]), "updatedAt": _iso(row["updated_at"]),
     }
 
