@@ -60,6 +60,10 @@ class Settings(BaseSettings):
 
     app_env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./data/aivenger.db"
+    # Connections each process keeps open to PostgreSQL (up to 10 more are opened for a burst, then closed): at least
+    # the requests a process serves at once, or each burst pays for new connections. Processes x (size + 10) must
+    # stay below the server's max_connections (100 by default).
+    database_pool_size: int = Field(default=20, ge=1, le=200)
     auth_secret: SecretStr = SecretStr(DEFAULT_AUTH_SECRET)
     public_url: str = "http://localhost:8000"
     # Proxies whose X-Forwarded-For is believed (comma-separated addresses, or * behind a proxy that always sets it).

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 CONNECT_TIMEOUT_SECONDS = 5
 STATEMENT_TIMEOUT_SECONDS = 8
 POOL_TIMEOUT_SECONDS = 5
+BURST_CONNECTIONS = 10
 
 # SQLSTATEs that say the server cannot answer now, not that the statement is wrong: a connection exception (08...),
 # too few resources such as connection slots (53...), the server shutting down or starting up (57P...), and the
@@ -44,13 +45,15 @@ _WRITE_STATEMENT = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|ALTER|D
 _IN_WRITE_TRANSACTION = "aivenger_in_write_transaction"
 
 
-def create_engine(database_url: str, *, serving: bool = True, **kwargs: Any) -> AsyncEngine:
-    """The engine for `database_url`; `serving=False` (migrations, tools) lifts the time limits meant for requests."""
+def create_engine(database_url: str, *, serving: bool = True, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
+    """The engine for `database_url`; `serving=False` (migrations, tools) lifts the time limits meant for requests.
+    `pool_size` connections stay open between requests (PostgreSQL); a burst beyond it opens up to
+    `BURST_CONNECTIONS` more, each closed again when returned."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         if serving:
-            kwargs.setdefault("pool_size", 10)
-            kwargs.setdefault("max_overflow", 20)
+            kwargs.setdefault("pool_size", pool_size)
+            kwargs.setdefault("max_overflow", BURST_CONNECTIONS)
             kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
             kwargs.setdefault("connect_args", {
                 "timeout": CONNECT_TIMEOUT_SECONDS,
@@ -110,7 +113,7 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
         current = wrapped if isinstance(wrapped, BaseException) else current.__cause__
 
 
-def _connection_is_lost(error: BaseException) -> bool:
+def connection_is_lost(error: BaseException) -> bool:
     """Whether the connection that raised `error` can no longer be used: it broke, or a statement on it timed out on
     our side (asyncpg's command_timeout), which leaves the connection waiting for a cancellation the server may never
     acknowledge."""
@@ -146,7 +149,7 @@ def _report_outages_as_database_errors(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "handle_error")
     def _on_error(context: ExceptionContext) -> BaseException | None:
         error = context.original_exception
-        if not _connection_is_lost(error):
+        if not connection_is_lost(error):
             return None
         connection = context.connection
         if connection is not None and not connection.closed and not connection.invalidated:  # it still holds one
