@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import unit_of_work
+from app.plain_reads import Reads
 from app.services import Services
 
 
@@ -29,13 +30,13 @@ async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_reads(services: ServicesDep) -> AsyncIterator[AsyncConnection]:
+async def get_reads(services: ServicesDep) -> AsyncIterator[Reads]:
     """A connection for routes that only read plain rows: no session, no transaction, the cheapest read there is."""
-    async with services.reading.connect() as connection:
+    async with services.reads.connect() as connection:
         yield connection
 
 
 # Function scope: the commit happens before the answer is sent, so a client never hears of a row that is not
 # there yet, and a failed commit is answered as an error rather than after a success.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-ReadsDep = Annotated[AsyncConnection, Depends(get_reads, scope="function")]
+ReadsDep = Annotated[Reads, Depends(get_reads, scope="function")]

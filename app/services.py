@@ -21,6 +21,7 @@ from app.errors import describe_exception
 from app.generations.events import FinishedGenerations
 from app.generations.leases import LeaseKeeper
 from app.generations.slots import ModelSlots
+from app.plain_reads import ReadConnections
 from app.providers import create_provider
 from app.providers.base import ImageProvider
 from app.storage import Storage, create_storage
@@ -43,6 +44,8 @@ class Services:
     # For reading only (app.db.create_reading_engine): connections, and sessions over them.
     reading: AsyncEngine
     reader: async_sessionmaker[AsyncSession]
+    # Connections for the plain-row reads of the routes asked most (app.plain_reads).
+    reads: ReadConnections
     storage: Storage
     provider: ImageProvider
     payments: Payments
@@ -58,7 +61,7 @@ class Services:
     @classmethod
     async def start(cls, settings: Settings, *, queue: WorkQueue, listen: bool) -> Services:
         """`listen`: this process answers requests that wait for generations (an API process, not a worker)."""
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
         sessionmaker = create_sessionmaker(engine)
         reading = create_reading_engine(engine)
         events = FinishedGenerations(settings.task_broker_url)
@@ -69,6 +72,7 @@ class Services:
             sessionmaker=sessionmaker,
             reading=reading,
             reader=create_sessionmaker(reading),
+            reads=ReadConnections(reading),
             storage=await create_storage(settings),
             provider=create_provider(settings),
             payments=create_payments(settings),

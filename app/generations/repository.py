@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, String, and_, bindparam, delete, func, or_, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import plain_reads
 from app.models import Generation, GenerationStatus, Share, UTCDateTime
 
 # What an answer shows of a generation. Lists read these columns as plain rows: building ORM objects for a page
@@ -28,7 +29,7 @@ SHOWN = (
 
 
 # Plain-row reads run on a connection of their own (a GET's) or inside a unit of work.
-Reads = AsyncConnection | AsyncSession
+Reads = plain_reads.Reads | AsyncSession
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import ApiKey, User, utcnow
+from app.plain_reads import Reads
 
 KEY_PREFIX = "aiv_"
 # How much of a key is kept in clear, to tell keys apart in a list: "aiv_" and 8 characters (48 random bits of 256).
@@ -33,7 +34,7 @@ _KEY_CALLER = (
 )
 
 
-async def account_of(connection: AsyncConnection, key: str) -> tuple[tuple[object, ...], str, datetime | None] | None:
+async def account_of(connection: Reads, key: str) -> tuple[tuple[object, ...], str, datetime | None] | None:
     """The account's columns behind a live key, the key's id, and when it was last used."""
     row = (await connection.execute(_KEY_CALLER, {"key_hash": key_hash(key)})).first()
     if row is None:

@@ -16,7 +16,6 @@ from fastapi import Depends, HTTPException
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 from fastapi_users import FastAPIUsers
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, CookieTransport, Strategy
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.config import Settings
 from app.db import unit_of_work
@@ -24,6 +23,7 @@ from app.deps import ReadsDep, ServicesDep, SessionDep
 from app.errors import Forbidden
 from app.keys import repository as keys
 from app.models import User, utcnow
+from app.plain_reads import Reads
 from app.services import Services
 from app.users import repository
 from app.users.manager import UserManager
@@ -109,7 +109,7 @@ _cookie = APIKeyCookie(name=AUTH_COOKIE_NAME, auto_error=False)
 
 
 async def _find_caller(
-    services: Services, tokens: tuple[str | None, ...], connection: AsyncConnection | None = None
+    services: Services, tokens: tuple[str | None, ...], connection: Reads | None = None
 ) -> Caller:
     for token in tokens:
         if not token:
@@ -117,14 +117,14 @@ async def _find_caller(
         if connection is not None:
             found = await _read_caller(services, connection, token)
         else:
-            async with services.reading.connect() as own:
+            async with services.reads.connect() as own:
                 found = await _read_caller(services, own, token)
         if found is not None and found.is_active:
             return found
     raise HTTPException(status_code=401)
 
 
-async def _read_caller(services: Services, connection: AsyncConnection, token: str) -> Caller | None:
+async def _read_caller(services: Services, connection: Reads, token: str) -> Caller | None:
     if not token.startswith(keys.KEY_PREFIX):
         return await repository.caller(connection, token_hash(token))
     found = await keys.account_of(connection, token)

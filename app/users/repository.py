@@ -15,11 +15,12 @@ from typing import Any, Literal
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy import and_, bindparam, case, delete, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import credits
 from app.db import insert_for
 from app.models import AccessToken, GrantedEmail, User, UTCDateTime, utcnow
+from app.plain_reads import Reads
 
 EmailKind = Literal["reset", "verify"]
 
@@ -49,7 +50,7 @@ _CALLER = (
 )
 
 
-async def caller(connection: AsyncConnection, token_hash: str) -> Caller | None:
+async def caller(connection: Reads, token_hash: str) -> Caller | None:
     """The account behind a live login token: plain columns on a connection, the cheapest read there is, made on
     every call (a disabled account or an ended login stops working at once)."""
     row = (await connection.execute(_CALLER, {"token_hash": token_hash, "now": utcnow()})).first()
