@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -57,6 +58,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.broker = broker
     stop_recovery = asyncio.Event()
     recovery = asyncio.create_task(run_periodically(services, stop_recovery), name="generation-recovery")
+    gc.freeze()
     logger.info("serving with %s storage, %s provider, %s queue", settings.storage_backend, settings.provider,
                 "redis" if settings.task_broker_url else "in-process")
     try:
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check_startable()
     app = FastAPI(
         title="AIVenger API",
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         version="1.0.0",
         summary="Turn a portrait into a superhero avatar.",
         lifespan=lifespan,
@@ -144,9 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     _document_one_error_shape(app)
 
+    # FastAPI tries every route in order until one matches: the routers of the most frequent requests come first.
+    app.include_router(generation_routes.router)
     app.include_router(users_router)
     app.include_router(cookie_auth_router(settings), prefix="/auth/cookie", tags=["auth"])
-    app.include_router(generation_routes.router)
     app.include_router(generation_routes.public_router)
     app.include_router(billing_routes.router)
     app.include_router(key_routes.router)

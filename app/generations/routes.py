@@ -6,7 +6,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.config import DEFAULT_MODEL
 from app.deps import ReadsDep, ServicesDep, SessionDep
@@ -40,7 +40,7 @@ from app.generations.schemas import (
     UserStats,
 )
 from app.models import GenerationStatus
-from app.schemas import DOCUMENTED_AS_REQUIRED, Deleted, Text
+from app.schemas import DOCUMENTED_AS_REQUIRED, Deleted, Text, json_answer
 from app.styles import DEFAULT_STYLE, MAX_WISHES, STYLES
 from app.users.auth import CurrentUser, ReadingUser
 
@@ -60,6 +60,45 @@ _PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,6})", re.IGNORECASE)
 def parse_prefer_wait(prefer: str | None) -> int:
     match = _PREFER_WAIT.search(prefer or "")
     return min(int(match.group(1)), service.MAX_PREFER_WAIT) if match else 0
+
+
+# Reads first: FastAPI tries routes in order, and these are asked far more often than the rest.
+@router.get("/user/stats", tags=["users"], response_model=UserStats)
+async def user_stats(user: ReadingUser, reads: ReadsDep) -> Response:
+    """Credits, the number of completed generations, and when the newest completed one was made."""
+    return json_answer(await service.stats(reads, user))
+
+
+@router.get("/generations", responses=error_responses(ValidationFailed), response_model=GenerationPage)
+async def list_generations(
+    services: ServicesDep,
+    reads: ReadsDep,
+    user: ReadingUser,
+    status: StatusName | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, pattern=CURSOR_PATTERN,
+                                       description="`nextCursor` of the previous page")] = None,
+) -> Response:
+    """The user's generations, newest first, a page at a time (`nextCursor` fetches the next page)."""
+    return json_answer(await service.list_page(reads, services.storage, user.id, status, limit, cursor,
+                                               services.settings.public_url.rstrip("/")))
+
+
+@router.get("/generations/{generation_id}", responses=error_responses(NotFound), response_model=GenerationOut)
+async def get_generation(
+    generation_id: Text, services: ServicesDep, reads: ReadsDep, user: ReadingUser
+) -> Response:
+    return json_answer(await service.get(reads, services.storage, user.id, generation_id,
+                                         services.settings.public_url.rstrip("/")))
+
+
+@router.delete("/generations/{generation_id}", responses=error_responses(NotFound))
+async def delete_generation(
+    generation_id: Text, services: ServicesDep, session: SessionDep, user: CurrentUser
+) -> Deleted:
+    """Delete the generation and every stored file of it (original, result, thumbnails)."""
+    await service.delete(session, services.storage, user.id, generation_id)
+    return Deleted()
 
 
 @router.post(
@@ -181,43 +220,6 @@ async def generate_again(
     submitted = await service.again(services, user, generation_id, options, idempotency_key=idempotency_key,
                                     wait_seconds=parse_prefer_wait(prefer))
     return _answer(submitted, parse_prefer_wait(prefer))
-
-
-@router.get("/generations", responses=error_responses(ValidationFailed))
-async def list_generations(
-    services: ServicesDep,
-    reads: ReadsDep,
-    user: ReadingUser,
-    status: StatusName | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200, pattern=CURSOR_PATTERN,
-                                       description="`nextCursor` of the previous page")] = None,
-) -> GenerationPage:
-    """The user's generations, newest first, a page at a time (`nextCursor` fetches the next page)."""
-    return await service.list_page(reads, services.storage, user.id, status, limit, cursor,
-                                   services.settings.public_url.rstrip("/"))
-
-
-@router.get("/generations/{generation_id}", responses=error_responses(NotFound))
-async def get_generation(
-    generation_id: Text, services: ServicesDep, reads: ReadsDep, user: ReadingUser
-) -> GenerationOut:
-    return await service.get(reads, services.storage, user.id, generation_id, services.settings.public_url.rstrip("/"))
-
-
-@router.delete("/generations/{generation_id}", responses=error_responses(NotFound))
-async def delete_generation(
-    generation_id: Text, services: ServicesDep, session: SessionDep, user: CurrentUser
-) -> Deleted:
-    """Delete the generation and every stored file of it (original, result, thumbnails)."""
-    await service.delete(session, services.storage, user.id, generation_id)
-    return Deleted()
-
-
-@router.get("/user/stats", tags=["users"])
-async def user_stats(user: ReadingUser, reads: ReadsDep) -> UserStats:
-    """Credits, the number of completed generations, and when the newest completed one was made."""
-    return await service.stats(reads, user)
 
 
 @public_router.get("/models", tags=["models"])

@@ -21,12 +21,12 @@ from app.errors import (
     error_responses,
 )
 from app.models import User
-from app.schemas import Deleted, unstorable_text
+from app.schemas import Deleted, json_answer, unstorable_text
 from app.users import service
 from app.users.auth import (
     AUTH_COOKIE_NAME,
+    CurrentUser,
     LoggedInUser,
-    ReadingUser,
     bearer_backend,
     cookie_backend,
     fastapi_users,
@@ -107,27 +107,14 @@ def _auth_router(backend: AuthenticationBackend[User, uuid.UUID]) -> APIRouter:
     return auth
 
 
+# The account's own routes first: FastAPI tries routes in order, and GET /users/me is among the most asked.
 router = APIRouter()
-router.include_router(_auth_router(bearer_backend), prefix="/auth/jwt", tags=["auth"])
-router.include_router(fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"],
-                      dependencies=[Depends(limit_signups)], responses=_SIGNUP_LIMITED)
-for _by_email in (fastapi_users.get_reset_password_router(), fastapi_users.get_verify_router(UserRead)):
-    router.include_router(_by_email, prefix="/auth", tags=["auth"],
-                          dependencies=[Depends(require_email), Depends(refuse_unstorable_text)],
-                          responses=error_responses(EmailNotConfigured))
-# Only the person's own account: administration is `python -m app.admin`, so the library's superuser routes by id
-# are not served (to everyone else they would answer 403 for another user's id, where this API answers 404).
-_users = fastapi_users.get_users_router(UserRead, UserUpdate)
-_users.routes = [route for route in _users.routes
-                 if isinstance(route, APIRoute) and route.path == "/me" and route.methods == {"PATCH"}]
-_document_as_answered(_users.routes)
-router.include_router(_users, prefix="/users", tags=["users"])
 
 
-@router.get("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
-async def me(user: ReadingUser) -> UserRead:
+@router.get("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE, response_model=UserRead)
+async def me(user: CurrentUser) -> Response:
     """Your account, with your credits."""
-    return UserRead.model_validate(user, from_attributes=True)
+    return json_answer(UserRead.model_validate(user, from_attributes=True))
 
 
 @router.delete("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
@@ -142,6 +129,22 @@ async def delete_me(
     response.delete_cookie(AUTH_COOKIE_NAME, secure=settings.cookie_secure, httponly=True,
                            samesite=settings.cookie_samesite)
     return Deleted()
+
+
+router.include_router(_auth_router(bearer_backend), prefix="/auth/jwt", tags=["auth"])
+router.include_router(fastapi_users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"],
+                      dependencies=[Depends(limit_signups)], responses=_SIGNUP_LIMITED)
+for _by_email in (fastapi_users.get_reset_password_router(), fastapi_users.get_verify_router(UserRead)):
+    router.include_router(_by_email, prefix="/auth", tags=["auth"],
+                          dependencies=[Depends(require_email), Depends(refuse_unstorable_text)],
+                          responses=error_responses(EmailNotConfigured))
+# Only the person's own account: administration is `python -m app.admin`, so the library's superuser routes by id
+# are not served (to everyone else they would answer 403 for another user's id, where this API answers 404).
+_users = fastapi_users.get_users_router(UserRead, UserUpdate)
+_users.routes = [route for route in _users.routes
+                 if isinstance(route, APIRoute) and route.path == "/me" and route.methods == {"PATCH"}]
+_document_as_answered(_users.routes)
+router.include_router(_users, prefix="/users", tags=["users"])
 
 
 def cookie_auth_router(settings: Settings) -> APIRouter:
