@@ -1,14 +1,15 @@
 import { QueryClient } from "@tanstack/react-query";
-import { ApiError } from "./api/errors";
+import { retryDelay, shouldRetry } from "./api/outage";
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       queries: {
         staleTime: 10_000,
-        // A 4xx will not change by asking again; network blips and 5xx might.
-        retry: (failureCount, error) =>
-          !(error instanceof ApiError && error.status >= 400 && error.status < 500) && failureCount < 2,
+        // A 4xx will not change by asking again; an outage is waited out (the page says it is reconnecting), and
+        // another 5xx is worth two more tries.
+        retry: shouldRetry,
+        retryDelay,
       },
       mutations: { retry: false },
     },

@@ -9,6 +9,7 @@ import {
 } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import { ApiError } from "./errors";
+import { retryDelay, shouldRetry } from "./outage";
 import type { ClientConfig, Generation, GenerationPage, GenerationStatus } from "./types";
 
 export const queryKeys = {
@@ -107,12 +108,16 @@ export function generationQuery(
       return generation && isFinished(generation) ? false : POLL_INTERVAL_MS;
     },
     refetchIntervalInBackground: true,
+    // Whatever the app's defaults: while the API can't be reached the outcome is unknown, not a failure, so the
+    // poll keeps trying (with growing pauses) until the API answers with the generation as it stands.
+    retry: shouldRetry,
+    retryDelay,
   });
 }
 
 /**
- * One generation, polled while it is pending. Polling ends when the generation completes or fails,
- * or when the API stops answering (after the query's retries).
+ * One generation, polled while it is pending. Polling ends when the generation completes or fails, or when the
+ * API answers with an error that asking again won't change; an outage is waited out.
  */
 export function useGeneration(
   id: string | null | undefined,

@@ -1,6 +1,7 @@
 import { screen, waitFor } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
+import { queryKeys } from "../api/queries";
 import { renderApp } from "../test/renderApp";
 import { errorBody, server, signedInHandlers, signedOutHandlers, url, user } from "../test/server";
 import { safeNextPath } from "./redirects";
@@ -58,6 +59,46 @@ describe("pages behind login", () => {
     await screen.findByRole("heading", { name: "Log in" });
     await waitFor(() => expect(app.router.state.location.pathname).toBe("/login"));
     expect(new URLSearchParams(app.router.state.location.search).get("next")).toBe("/gallery");
+  });
+});
+
+describe("an outage", () => {
+  it("signs nobody out: the page stays, says it is reconnecting, and carries on once the API is back", async () => {
+    let reachable = true;
+    server.use(
+      http.get(url("/users/me"), () => (reachable ? HttpResponse.json(user) : HttpResponse.error())),
+      ...signedInHandlers().slice(1),
+    );
+    const app = renderApp("/gallery");
+    await screen.findByRole("heading", { name: "Gallery" });
+
+    reachable = false;
+    void app.queryClient.invalidateQueries({ queryKey: queryKeys.me });
+    expect(await screen.findByText("Reconnecting…")).toBeInTheDocument();
+    expect(screen.getByRole("heading", { name: "Gallery" })).toBeInTheDocument();
+    expect(screen.queryByText("Something went wrong")).not.toBeInTheDocument();
+
+    reachable = true;
+    await waitFor(() => expect(screen.queryByText("Reconnecting…")).not.toBeInTheDocument(), { timeout: 5000 });
+    expect(screen.getByRole("heading", { name: "Gallery" })).toBeInTheDocument();
+    expect(app.router.state.location.pathname).toBe("/gallery");
+  });
+
+  it("on opening a page waits for the API rather than failing", async () => {
+    let reachable = false;
+    server.use(
+      http.get(url("/users/me"), () =>
+        reachable ? HttpResponse.json(user) : new HttpResponse("Bad Gateway", { status: 502 }),
+      ),
+      ...signedInHandlers().slice(1),
+    );
+    const app = renderApp("/gallery");
+    expect(await screen.findByText("Reconnecting…")).toBeInTheDocument();
+    expect(screen.getByText("Checking your hero credentials…")).toBeInTheDocument();
+
+    reachable = true;
+    expect(await screen.findByRole("heading", { name: "Gallery" }, { timeout: 5000 })).toBeInTheDocument();
+    expect(app.router.state.location.pathname).toBe("/gallery");
   });
 });
 

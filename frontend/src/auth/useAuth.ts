@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/errors";
+import { isOutage, retryDelay, shouldRetry } from "../api/outage";
 import { queryKeys } from "../api/queries";
 import type { User } from "../api/types";
 
@@ -17,7 +18,18 @@ export function useMe() {
       }
     },
     staleTime: 60_000,
+    // Whatever the app's defaults: only a 401 signs a person out, so an outage is waited out, not concluded from.
+    retry: shouldRetry,
+    retryDelay,
   });
+}
+
+/**
+ * Whether the pages open to everyone should wait for `useMe` before showing themselves (a signed-in person is sent
+ * on): not while the API is out of reach, when what a visitor sees is better than a spinner that lasts as long.
+ */
+export function isCheckingSession(me: { isPending: boolean; failureReason: unknown }): boolean {
+  return me.isPending && !isOutage(me.failureReason);
 }
 
 export interface Credentials {

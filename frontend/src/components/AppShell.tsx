@@ -1,11 +1,13 @@
 import { CircleUserRound, Coins, Compass, CreditCard, Gauge, Images, LayoutDashboard, LogOut, Tag } from "lucide-react";
-import { useEffect, useRef } from "react";
+import { Suspense, useEffect, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { toast } from "sonner";
 import { messageOf } from "../api/errors";
 import { useStats } from "../api/queries";
 import { useLogOut, useMe } from "../auth/useAuth";
+import { ConnectionStatus } from "./ConnectionStatus";
 import { Logo } from "./Logo";
+import { PageLoading } from "./PageLoading";
 import styles from "./AppShell.module.css";
 
 function CreditsBadge() {
@@ -129,9 +131,14 @@ export function AppShell() {
             )}
           </nav>
         )}
+        <ConnectionStatus />
       </header>
       <main id="main" className={styles.main} tabIndex={-1}>
-        <Outlet />
+        {/* Most pages' code loads when first opened. Moving between pages keeps the last one shown meanwhile (the
+            router's navigations are transitions); this stands in only on a page's first load. */}
+        <Suspense fallback={<PageLoading label="Loading…" delayed />}>
+          <Outlet />
+        </Suspense>
       </main>
       <footer className={styles.footer}>
         <p>

@@ -15,6 +15,7 @@ import {
   signedInHandlers,
   stats,
   url,
+  user,
 } from "../test/server";
 
 const MB = 1024 * 1024;
@@ -109,6 +110,37 @@ describe("generating", () => {
       completed(pending).generatedImageUrl,
     );
     expect(within(screen.getByTestId("credits-card")).getByText("20")).toBeInTheDocument();
+  });
+
+  it("rides out an outage while polling: says it is reconnecting, then shows the result it finished with", async () => {
+    const pending = makeGeneration({ id: "gen_outage" });
+    // No answer at all, then a proxy's 503 while the API restarts, then the generation as it finished meanwhile.
+    const answers = [() => HttpResponse.error(), () => new HttpResponse("Service Unavailable", { status: 503 })];
+    let polls = 0;
+    const app = await openDashboard();
+    server.use(
+      http.post(url("/generations"), () =>
+        HttpResponse.json({ success: true, generation: pending, remainingCredits: 20 }, { status: 202 }),
+      ),
+      http.get(url(`/generations/${pending.id}`), () => {
+        polls += 1;
+        return (answers[polls - 1] ?? (() => HttpResponse.json(completed(pending))))();
+      }),
+    );
+
+    await choosePhoto(app);
+    await app.user.click(screen.getByRole("button", GENERATE));
+    const status = await screen.findByText("Reconnecting…", {}, { timeout: 8000 });
+    expect(status.closest("[role=status]")?.parentElement).toHaveAttribute("aria-live", "polite");
+    expect(screen.getByTestId("generation-progress")).toBeInTheDocument();
+
+    await toast("Superhero transformation complete!");
+    expect(await screen.findByRole("img", { name: "Superhero portrait" })).toBeInTheDocument();
+    expect(screen.queryByTestId("generation-error")).not.toBeInTheDocument();
+    expect(screen.queryByText("Generation Failed")).not.toBeInTheDocument();
+    expect(screen.queryByText("Reconnecting…")).not.toBeInTheDocument();
+    expect(screen.getByText(`Signed in as ${user.email}`)).toBeInTheDocument();
+    expect(polls).toBe(answers.length + 1);
   });
 
   it("cancels an upload on its way, leaving the photo ready for another try and nothing charged", async () => {

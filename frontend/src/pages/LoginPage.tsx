@@ -2,7 +2,7 @@ import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { messageOf } from "../api/errors";
 import { safeNextPath } from "../auth/redirects";
 import { useClientConfig } from "../api/queries";
-import { useLogIn, useMe } from "../auth/useAuth";
+import { isCheckingSession, useLogIn, useMe } from "../auth/useAuth";
 import { PageLoading } from "../components/PageLoading";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import { AuthForm } from "./AuthForm";
@@ -17,7 +17,7 @@ export function LoginPage() {
   const logIn = useLogIn();
   const signupCredits = useClientConfig().data?.signupCredits;
 
-  if (me.isPending) return <PageLoading label="Loading…" />;
+  if (isCheckingSession(me)) return <PageLoading label="Loading…" />;
   if (me.data && !logIn.isPending) return <Navigate to={next} replace />;
 
   const registerLink = params.get("next") ? `/register?next=${encodeURIComponent(next)}` : "/register";

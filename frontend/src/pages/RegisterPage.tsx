@@ -3,7 +3,7 @@ import { toast } from "sonner";
 import { messageOf } from "../api/errors";
 import { safeNextPath } from "../auth/redirects";
 import { useClientConfig } from "../api/queries";
-import { useMe, useRegister } from "../auth/useAuth";
+import { isCheckingSession, useMe, useRegister } from "../auth/useAuth";
 import { PageLoading } from "../components/PageLoading";
 import { countInWords, transformationsFor } from "../lib/format";
 import { MIN_PASSWORD_LENGTH, PASSWORD_HINT } from "../lib/passwords";
@@ -20,7 +20,7 @@ export function RegisterPage() {
   const register = useRegister();
   const config = useClientConfig().data;
 
-  if (me.isPending) return <PageLoading label="Loading…" />;
+  if (isCheckingSession(me)) return <PageLoading label="Loading…" />;
   if (me.data && !register.isPending) return <Navigate to={next} replace />;
 
   return (
