@@ -1,17 +1,21 @@
 """Serving the built single-page app at /, so one URL gives the whole product.
 
 It answers only requests no API route matched (the router's default handler): files of the build are served as
-they are, and any other GET that is not the API's falls back to index.html, where the SPA's router takes over.
+they are (index.html with its link previews' URLs made absolute), and any other GET that is not the API's falls
+back to index.html, where the SPA's router takes over.
 A known path with the wrong method still answers 405, and every other miss is the API's JSON 404.
 """
 
 from __future__ import annotations
 
+import gzip
 import mimetypes
+import re
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from app.errors import NotFound
@@ -39,6 +43,38 @@ def _file(request: Request, path: Path, cache: str) -> FileResponse:
     return FileResponse(path, headers=headers)
 
 
+# Link previews (Open Graph, Twitter cards) need absolute URLs, and a build does not know where it will be served:
+# index.html names its page and preview image by path, and the page is completed here with PUBLIC_URL.
+_PREVIEW_PATH = re.compile(
+    rb'(<meta\s+(?:property|name)="(?:og:url|og:image|twitter:image)"\s+content=")/(?!/)'
+)
+
+
+@lru_cache(maxsize=4)
+def _index_with_previews(index: Path, modified_ns: int, public_url: str) -> tuple[bytes, bytes] | None:
+    """index.html with its preview URLs made absolute, plain and gzipped; None when it names none by path.
+
+    Cached per version of the file (`modified_ns`) and address, so each is rewritten and compressed once."""
+    page, count = _PREVIEW_PATH.subn(lambda match: match.group(1) + public_url.encode() + b"/", index.read_bytes())
+    if not count:
+        return None
+    return page, gzip.compress(page, compresslevel=9, mtime=0)
+
+
+def _index(request: Request, index: Path) -> Response:
+    settings = getattr(request.app.state, "settings", None)
+    public_url = settings.public_url.rstrip("/") if settings is not None else ""
+    page = _index_with_previews(index, index.stat().st_mtime_ns, public_url) if public_url else None
+    if page is None:
+        return _file(request, index, "no-cache")
+    plain, zipped = page
+    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Vary": "Accept-Encoding"}
+    accepted = {part.split(";")[0].strip() for part in request.headers.get("accept-encoding", "").split(",")}
+    if "gzip" in accepted:
+        return Response(zipped, media_type="text/html", headers={**headers, "Content-Encoding": "gzip"})
+    return Response(plain, media_type="text/html", headers=headers)
+
+
 def mount(app: FastAPI, dist: Path) -> None:
     root = dist.resolve()
     index = root / "index.html"
@@ -56,11 +92,11 @@ def mount(app: FastAPI, dist: Path) -> None:
         if path and candidate.is_file() and candidate.is_relative_to(root):
             # Hashed assets never change; index.html must be re-read so a new deploy is picked up.
             cache = "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
-            response = _file(request, candidate, cache)
+            response = _index(request, index) if candidate == index else _file(request, candidate, cache)
         elif "." in path.rsplit("/", 1)[-1]:
             raise NotFound()  # a missing file, not a client route
         else:
-            response = _file(request, index, "no-cache")
+            response = _index(request, index)
         await response(scope, receive, send)
 
     app.router.default = fallback

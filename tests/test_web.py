@@ -57,6 +57,31 @@ class TestSpa:
         for path in ("/assets/app-1234.js.map", "/assets/app-1234.js.gz"):
             assert (await api.client.get(path)).status_code == 404, path
 
+    async def test_link_previews_name_the_public_address(self, start_api, spa_dist: Path) -> None:
+        (spa_dist / "index.html").write_text(
+            '<!doctype html><meta property="og:image" content="/og-image.jpg">'
+            '<meta property="og:url" content="/"><meta name="twitter:image" content="/og-image.jpg">'
+            '<meta property="og:title" content="/not-a-url"><link rel="icon" href="/favicon.svg">'
+            '<meta property="og:image:alt" content="/kept"><div id=root>AIVenger</div>'
+        )
+        (spa_dist / "index.html.br").write_bytes(b"a stale copy without the address")
+        api = await start_api(frontend_dist=spa_dist, public_url="https://heroes.example/")
+
+        for path in ("/", "/gallery", "/index.html"):
+            for encoding in ("gzip, br", "identity"):
+                page = await api.client.get(path, headers={"Accept-Encoding": encoding})
+                assert page.status_code == 200, (path, encoding)
+                assert page.headers["content-type"].startswith("text/html")
+                assert page.headers["cache-control"] == "no-cache"
+                assert page.headers.get("content-encoding") == ("gzip" if "gzip" in encoding else None)
+                assert '<meta property="og:image" content="https://heroes.example/og-image.jpg">' in page.text
+                assert '<meta property="og:url" content="https://heroes.example/">' in page.text
+                assert '<meta name="twitter:image" content="https://heroes.example/og-image.jpg">' in page.text
+                # Only the URLs of link previews change.
+                assert 'content="/not-a-url"' in page.text
+                assert 'content="/kept"' in page.text
+                assert 'href="/favicon.svg"' in page.text
+
     async def test_api_routes_are_untouched(self, start_api, spa_dist: Path) -> None:
         api = await start_api(frontend_dist=spa_dist)
         assert (await api.client.get("/styles")).json()["styles"]

@@ -3,22 +3,15 @@ import type { RouteObject } from "react-router";
 import { RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { AppShell } from "./components/AppShell";
 import { PageLoading } from "./components/PageLoading";
-import { AccountPage } from "./pages/AccountPage";
-import { BillingPage } from "./pages/BillingPage";
-import { DashboardPage } from "./pages/DashboardPage";
-import { ExplorePage } from "./pages/ExplorePage";
-import { ForgotPasswordPage } from "./pages/ForgotPasswordPage";
-import { GalleryPage } from "./pages/GalleryPage";
 import { HomePage } from "./pages/HomePage";
-import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
-import { PricingPage } from "./pages/PricingPage";
-import { RegisterPage } from "./pages/RegisterPage";
-import { ResetPasswordPage } from "./pages/ResetPasswordPage";
 import { RouteError } from "./pages/RouteError";
-import { VerifyEmailPage } from "./pages/VerifyEmailPage";
 
-/** A page loaded only when first shown: the operators' pages and their charts stay out of everyone's download. */
+/**
+ * A page loaded only when first shown. Only the shell and the landing page are in the bundle every visitor
+ * downloads; each other page (and what only it uses: the operators' charts, the gallery's viewer, the billing
+ * history) comes in its own small file when it is opened.
+ */
 function lazyPage<K extends string>(
   load: () => Promise<Record<K, ComponentType>>,
   name: K,
@@ -26,6 +19,17 @@ function lazyPage<K extends string>(
   return lazy(() => load().then((module) => ({ default: module[name] })));
 }
 
+const LoginPage = lazyPage(() => import("./pages/LoginPage"), "LoginPage");
+const RegisterPage = lazyPage(() => import("./pages/RegisterPage"), "RegisterPage");
+const ForgotPasswordPage = lazyPage(() => import("./pages/ForgotPasswordPage"), "ForgotPasswordPage");
+const ResetPasswordPage = lazyPage(() => import("./pages/ResetPasswordPage"), "ResetPasswordPage");
+const VerifyEmailPage = lazyPage(() => import("./pages/VerifyEmailPage"), "VerifyEmailPage");
+const PricingPage = lazyPage(() => import("./pages/PricingPage"), "PricingPage");
+const ExplorePage = lazyPage(() => import("./pages/ExplorePage"), "ExplorePage");
+const DashboardPage = lazyPage(() => import("./pages/DashboardPage"), "DashboardPage");
+const GalleryPage = lazyPage(() => import("./pages/GalleryPage"), "GalleryPage");
+const AccountPage = lazyPage(() => import("./pages/AccountPage"), "AccountPage");
+const BillingPage = lazyPage(() => import("./pages/BillingPage"), "BillingPage");
 const ConsoleLayout = lazyPage(() => import("./pages/console/ConsoleLayout"), "ConsoleLayout");
 const ConsoleDashboardPage = lazyPage(() => import("./pages/console/ConsoleDashboardPage"), "ConsoleDashboardPage");
 const ConsoleUsersPage = lazyPage(() => import("./pages/console/ConsoleUsersPage"), "ConsoleUsersPage");
