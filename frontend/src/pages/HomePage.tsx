@@ -1,9 +1,10 @@
-import { ArrowRight, Images, ShieldCheck, Upload, Wand2 } from "lucide-react";
+import { ArrowRight, Images, ShieldCheck, Sparkles, Upload, Wand2 } from "lucide-react";
 import { Link, Navigate } from "react-router";
-import { useClientConfig } from "../api/queries";
-import { useMe } from "../auth/useAuth";
+import { useClientConfig, useStyles } from "../api/queries";
+import { isCheckingSession, useMe } from "../auth/useAuth";
 import { PageLoading } from "../components/PageLoading";
-import { numberWord, transformationsFor } from "../lib/format";
+import { BEFORE_AFTER, STYLE_SAMPLES, type ExampleImage } from "../lib/examples";
+import { numberWord, styleName, transformationsFor } from "../lib/format";
 import { formatNames } from "../lib/uploadRules";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import styles from "./HomePage.module.css";
@@ -16,11 +17,26 @@ function freeOffer(free: number | undefined): string {
   return `Your first ${numberWord(free)} transformations are on us.`;
 }
 
+/** An example picture at its own size, so its space is kept while it loads; lazy unless it is near the top. */
+function Example({ image, eager = false }: { image: ExampleImage; eager?: boolean }) {
+  return (
+    <img
+      src={image.src}
+      width={image.width}
+      height={image.height}
+      alt={image.alt}
+      decoding="async"
+      {...(eager ? {} : { loading: "lazy" as const })}
+    />
+  );
+}
+
 export function HomePage() {
   useDocumentTitle("Become a superhero");
   const me = useMe();
   const config = useClientConfig().data;
-  if (me.isPending) return <PageLoading label="Loading…" />;
+  const stylesQuery = useStyles();
+  if (isCheckingSession(me)) return <PageLoading label="Loading…" />;
   if (me.data) return <Navigate to="/dashboard" replace />;
 
   return (
@@ -65,6 +81,25 @@ export function HomePage() {
           <Link to="/explore">See what others have made in the public gallery</Link>
         </p>
       </section>
+      <section className={styles.examples} aria-labelledby="examples-heading">
+        <h2 id="examples-heading" className="section-title">
+          Before &amp; after
+        </h2>
+        <ul className={styles.pairs}>
+          {BEFORE_AFTER.map((example, index) => (
+            <li key={example.id}>
+              <figure className={styles.pair}>
+                <div className={styles.pairImages}>
+                  <Example image={example.before} eager={index === 0} />
+                  <ArrowRight aria-hidden size={28} className={styles.pairArrow} />
+                  <Example image={example.after} eager={index === 0} />
+                </div>
+                <figcaption>{styleName(example.style, stylesQuery.data)}</figcaption>
+              </figure>
+            </li>
+          ))}
+        </ul>
+      </section>
       <ol className={styles.steps}>
         <li>
           <span className={styles.stepIcon} aria-hidden>
@@ -101,6 +136,32 @@ export function HomePage() {
           <p>Your photos and results are yours alone; delete them whenever you like.</p>
         </li>
       </ol>
+      {/* The styles are the API's: a style added there shows up here, with a sample once one is made for it. */}
+      {stylesQuery.data && stylesQuery.data.length > 0 && (
+        <section className={styles.styleSection} aria-labelledby="styles-heading">
+          <h2 id="styles-heading" className="section-title">
+            Pick your style
+          </h2>
+          <ul className={styles.styleCards}>
+            {stylesQuery.data.map((style) => {
+              const sample = STYLE_SAMPLES[style.id];
+              return (
+                <li key={style.id} className={styles.styleCard} data-testid="style-card">
+                  {sample ? (
+                    <Example image={sample} />
+                  ) : (
+                    <span className={styles.noSample} aria-hidden>
+                      <Sparkles size={48} />
+                    </span>
+                  )}
+                  <h3>{style.name}</h3>
+                  <p>{style.description}</p>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
     </div>
   );
 }
