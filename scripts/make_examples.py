@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.providers.base import image_of  # noqa: E402
 from app.providers.local import LocalComicProvider  # noqa: E402
 from app.styles import STYLES  # noqa: E402
 
@@ -51,7 +52,8 @@ PAPER = (255, 248, 232)
 
 
 async def stylised(photo: bytes, style_id: str) -> Image.Image:
-    result = await LocalComicProvider().generate(photo, "image/jpeg", STYLES[style_id], generation_id="example")
+    result = await LocalComicProvider().generate(image_of(photo), "image/jpeg", STYLES[style_id],
+                                                 generation_id="example")
     return Image.open(io.BytesIO(result.image)).convert("RGB")
 
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app import metrics
-from app.providers.base import FailureKind, ProviderError
+from app.providers.base import FailureKind, ProviderError, image_of
 from app.providers.breaker import BreakerState
 from app.providers.openrouter import OpenRouterProvider
 from app.providers.openrouter.errors import OUT_OF_CREDIT, error_for_choice, error_for_status
@@ -198,7 +198,7 @@ async def test_a_402_is_an_operator_alert_and_a_true_message_for_the_person(
     try:
         with caplog.at_level(logging.INFO):
             with pytest.raises(ProviderError) as caught:
-                await provider.generate(PORTRAIT.read_bytes(), "image/jpeg", STYLES["superhero"],
+                await provider.generate(image_of(PORTRAIT.read_bytes()), "image/jpeg", STYLES["superhero"],
                                         generation_id="gen-402")
 
         assert caught.value.kind is FailureKind.MISCONFIGURED
@@ -217,7 +217,8 @@ async def test_a_402_is_an_operator_alert_and_a_true_message_for_the_person(
         assert provider.breaker_state is BreakerState.CLOSED  # one failure: under the threshold
 
         out_of_credit.broke = False  # credit added: the next call succeeds and the gauge clears
-        await provider.generate(PORTRAIT.read_bytes(), "image/jpeg", STYLES["superhero"], generation_id="gen-ok")
+        await provider.generate(image_of(PORTRAIT.read_bytes()), "image/jpeg", STYLES["superhero"],
+                                generation_id="gen-ok")
         assert not provider.out_of_credit
     finally:
         await provider.aclose()

@@ -131,9 +131,12 @@ async def _run(services: Services, lease: Lease, priority: bool, claimed_at: flo
 
 
 async def _call_model(services: Services, generation: Generation, priority: bool) -> ProviderResult:
-    # The original is read once a model slot is free, so queued work holds no image in memory.
+    # The original is read when the provider sends it (once a model slot is free, at each attempt), so work that
+    # waits, in the queue or on the model, holds no image in memory.
+    async def original() -> bytes:
+        return await services.storage.get(generation.original_image_key)
+
     async with services.model_slots.hold(priority=priority):
-        original = await services.storage.get(generation.original_image_key)
         style = STYLES[generation.style]
         chosen = services.settings.model(generation.model_id)
         with metrics.MODEL_CALLS.track_inprogress():

@@ -1,7 +1,8 @@
-"""The one image-model interface: (image bytes, style) in, image bytes plus usage out."""
+"""The one image-model interface: (a photo, style) in, image bytes plus usage out."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -47,12 +48,26 @@ class ProviderError(Exception):
         super().__init__(message or USER_MESSAGES[kind])
 
 
+# The photo, read when a provider needs it (at each attempt) rather than handed over as bytes: a call waiting on the
+# model then holds no copy of it, and with a thousand calls in flight those copies were most of a process's memory.
+ImageSource = Callable[[], Awaitable[bytes]]
+
+
+def image_of(data: bytes) -> ImageSource:
+    """A source for a photo already in memory (tools, tests)."""
+
+    async def read() -> bytes:
+        return data
+
+    return read
+
+
 class ImageProvider(Protocol):
     name: str
 
     async def generate(
-        self, image: bytes, content_type: str, style: Style, *, generation_id: str, instructions: str | None = None,
-        aspect_ratio: str | None = None, model: str | None = None,
+        self, image: ImageSource, content_type: str, style: Style, *, generation_id: str,
+        instructions: str | None = None, aspect_ratio: str | None = None, model: str | None = None,
     ) -> ProviderResult:
         """`instructions`: the prompt (default: the style's); `aspect_ratio`: the shape of the result (default: the
         image's own); `model`: the provider's model id (default: its configured one)."""

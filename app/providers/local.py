@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps, ImageStat
 
-from app.providers.base import FailureKind, ProviderError, ProviderResult
+from app.providers.base import FailureKind, ImageSource, ProviderError, ProviderResult
 from app.styles import Style
 
 RGB = tuple[int, int, int]
@@ -47,10 +47,10 @@ class LocalComicProvider:
     name = "local"
 
     async def generate(
-        self, image: bytes, content_type: str, style: Style, *, generation_id: str, instructions: str | None = None,
-        aspect_ratio: str | None = None, model: str | None = None,
+        self, image: ImageSource, content_type: str, style: Style, *, generation_id: str,
+        instructions: str | None = None, aspect_ratio: str | None = None, model: str | None = None,
     ) -> ProviderResult:
-        png = await asyncio.to_thread(render_comic, image, style.id, aspect_ratio)
+        png = await asyncio.to_thread(render_comic, await image(), style.id, aspect_ratio)
         if png is None:
             raise ProviderError(FailureKind.REFUSED, BLANK_MESSAGE)
         return ProviderResult(image=png, model="local", provider_generation_id=None, cost_usd=Decimal(0))

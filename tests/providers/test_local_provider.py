@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from app.providers.base import FailureKind, ImageProvider, ProviderError
+from app.providers.base import FailureKind, ImageProvider, ProviderError, image_of
 from app.providers.local import LocalComicProvider
 from app.styles import STYLES
 from tests.support import PORTRAIT as PHOTO
@@ -20,7 +20,7 @@ async def provider():
 
 
 async def generate(provider: LocalComicProvider, image: bytes = PORTRAIT, style: str = "superhero") -> bytes:
-    result = await provider.generate(image, "image/jpeg", STYLES[style], generation_id="gen-1")
+    result = await provider.generate(image_of(image), "image/jpeg", STYLES[style], generation_id="gen-1")
     return result.image
 
 
@@ -34,7 +34,7 @@ def test_it_is_an_image_provider() -> None:
 
 
 async def test_result_is_free_and_named_local(provider: LocalComicProvider) -> None:
-    result = await provider.generate(PORTRAIT, "image/jpeg", STYLES["marvel"], generation_id="gen-1")
+    result = await provider.generate(image_of(PORTRAIT), "image/jpeg", STYLES["marvel"], generation_id="gen-1")
 
     assert result.model == "local"
     assert result.cost_usd == Decimal(0)

@@ -1,8 +1,11 @@
 import asyncio
 import base64
+import gc
 import io
 import json
 import logging
+import os
+import tracemalloc
 from decimal import Decimal
 
 import httpx
@@ -11,7 +14,7 @@ import respx
 from PIL import Image
 
 from app.config import Settings
-from app.providers.base import USER_MESSAGES, FailureKind, ProviderError
+from app.providers.base import USER_MESSAGES, FailureKind, ProviderError, image_of
 from app.providers.breaker import CircuitBreaker
 from app.providers.openrouter import OpenRouterProvider
 from app.providers.openrouter.errors import OUT_OF_CREDIT, OUT_OF_TIME, PHOTO_UNUSABLE, OpenRouterError
@@ -138,7 +141,7 @@ def provider(make_provider) -> OpenRouterProvider:
 
 
 async def generate(provider: OpenRouterProvider, image: bytes = PHOTO):
-    return await provider.generate(image, "image/jpeg", STYLE, generation_id="gen-local-1")
+    return await provider.generate(image_of(image), "image/jpeg", STYLE, generation_id="gen-local-1")
 
 
 async def failure(provider: OpenRouterProvider, image: bytes = PHOTO) -> ProviderError:
@@ -174,6 +177,90 @@ async def test_sends_the_documented_request(router, provider):
     prefix = "data:image/jpeg;base64,"
     assert image["image_url"]["url"].startswith(prefix)
     assert base64.b64decode(image["image_url"]["url"][len(prefix) :], validate=True) == PHOTO
+    # Streamed as it is made, yet sent as a plain body of a stated length.
+    assert int(request.headers["Content-Length"]) == len(request.content)
+    assert "Transfer-Encoding" not in request.headers
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 98_303, 98_304, 98_305, 300_001])
+async def test_every_image_size_is_encoded_whole_and_at_its_stated_length(router, provider, size):
+    # Around the multiples of the pieces the base64 is made in, where a padding error would show.
+    route = router.post(COMPLETIONS).respond(200, json=completion())
+    picture = bytes(range(256)) * (size // 256) + bytes(size % 256)
+
+    await generate(provider, picture)
+
+    request = route.calls.last.request
+    assert int(request.headers["Content-Length"]) == len(request.content)
+    url = json.loads(request.content)["messages"][0]["content"][1]["image_url"]["url"]
+    assert base64.b64decode(url.split(",", 1)[1], validate=True) == picture
+
+
+async def test_a_prompt_cannot_break_the_streamed_json(router, provider):
+    route = router.post(COMPLETIONS).respond(200, json=completion())
+    tricky = 'quotes " and \\ backslashes, "data:image/jpeg;base64," and a \u0000 NUL'
+
+    await provider.generate(image_of(PHOTO), "image/jpeg", STYLE, generation_id="gen-1", instructions=tricky)
+
+    [text, image] = json.loads(route.calls.last.request.content)["messages"][0]["content"]
+    assert text["text"] == tricky
+    assert base64.b64decode(image["image_url"]["url"].split(",", 1)[1]) == PHOTO
+
+
+async def test_the_photo_is_read_for_each_attempt_and_not_kept_while_the_model_works(router, provider):
+    reads = 0
+
+    async def photo() -> bytes:
+        nonlocal reads
+        reads += 1
+        return PHOTO
+
+    route = router.post(COMPLETIONS).mock(
+        side_effect=[httpx.Response(429, json=error_body(429)), httpx.Response(200, json=completion())]
+    )
+
+    result = await provider.generate(photo, "image/jpeg", STYLE, generation_id="gen-1")
+
+    assert result.image == RESULT
+    assert route.call_count == 2
+    assert reads == 2  # once per attempt: nothing of it is held between them
+
+
+async def test_calls_waiting_on_the_model_hold_no_copy_of_their_photos(router, make_provider):
+    """A thousand calls in flight must not mean a thousand photos in memory (the uploads figure of `make bench`)."""
+    waiting, release = 0, asyncio.Event()
+    all_waiting = asyncio.Event()
+    calls = 40
+    photo_bytes = 1_000_000
+
+    async def slow_model(request: httpx.Request) -> httpx.Response:
+        nonlocal waiting
+        waiting += 1
+        if waiting == calls:
+            all_waiting.set()
+        await release.wait()
+        return httpx.Response(200, json=completion())
+
+    router.post(COMPLETIONS).mock(side_effect=slow_model)
+    provider = make_provider()
+
+    async def photo() -> bytes:
+        return os.urandom(photo_bytes)  # a fresh copy per read, as storage gives
+
+    tracemalloc.start()
+    try:
+        tasks = [asyncio.create_task(provider.generate(photo, "image/jpeg", STYLE, generation_id=f"gen-{n}"))
+                 for n in range(calls)]
+        await asyncio.wait_for(all_waiting.wait(), 30)
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        release.set()
+    for task in tasks:
+        assert (await task).image == RESULT
+    # The request mock keeps each body it saw (4/3 of a photo); the provider must add nothing of its own to that.
+    assert held < calls * photo_bytes * 4 / 3 + calls * photo_bytes / 2
 
 
 async def test_model_and_max_tokens_come_from_the_constructor(router, make_provider):

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from app.providers.base import FailureKind, ProviderError
+from app.providers.base import FailureKind, ProviderError, image_of
 from app.providers.openrouter import OpenRouterProvider
 from app.styles import STYLES
 from tests.fake_openrouter import (
@@ -103,7 +103,7 @@ def test_fake_rejects_requests_off_the_documented_format(breakage):
 async def test_provider_over_real_http(fake, fake_url, portrait):
     provider = OpenRouterProvider(api_key=KEY, base_url=fake_url, referer="https://aivenger.test")
     try:
-        result = await provider.generate(portrait, "image/jpeg", STYLES["dc"], generation_id="e2e-1")
+        result = await provider.generate(image_of(portrait), "image/jpeg", STYLES["dc"], generation_id="e2e-1")
         health = await provider.health()
     finally:
         await provider.aclose()
@@ -125,7 +125,7 @@ async def test_provider_with_a_wrong_key_over_real_http(fake_url, portrait):
     provider = OpenRouterProvider(api_key="sk-or-v1-wrong", base_url=fake_url)
     try:
         with pytest.raises(ProviderError) as caught:
-            await provider.generate(portrait, "image/jpeg", STYLES["dc"], generation_id="e2e-2")
+            await provider.generate(image_of(portrait), "image/jpeg", STYLES["dc"], generation_id="e2e-2")
         health = await provider.health()
     finally:
         await provider.aclose()
@@ -143,7 +143,7 @@ async def test_provider_cannot_connect(portrait):
     )
     try:
         with pytest.raises(ProviderError) as caught:
-            await provider.generate(portrait, "image/jpeg", STYLES["dc"], generation_id="e2e-3")
+            await provider.generate(image_of(portrait), "image/jpeg", STYLES["dc"], generation_id="e2e-3")
     finally:
         await provider.aclose()
 

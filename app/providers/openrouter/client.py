@@ -16,7 +16,7 @@ from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from app import metrics
 from app.config import ConfigurationError, Settings
-from app.providers.base import FailureKind, ProviderError, ProviderResult
+from app.providers.base import FailureKind, ImageSource, ProviderError, ProviderResult
 from app.providers.breaker import BreakerState, CircuitBreaker
 from app.providers.openrouter.answer import read_answer
 from app.providers.openrouter.errors import (
@@ -28,7 +28,7 @@ from app.providers.openrouter.errors import (
     safe_token,
 )
 from app.providers.openrouter.fetch import ImageFetcher, Resolver, read_capped, resolve_with_loop
-from app.providers.openrouter.request import build_body
+from app.providers.openrouter.request import StreamedBody, streamed_body
 from app.styles import Style
 
 logger = logging.getLogger("app.providers.openrouter")
@@ -145,8 +145,8 @@ class OpenRouterProvider:
         return headers
 
     async def generate(
-        self, image: bytes, content_type: str, style: Style, *, generation_id: str, instructions: str | None = None,
-        aspect_ratio: str | None = None, model: str | None = None,
+        self, image: ImageSource, content_type: str, style: Style, *, generation_id: str,
+        instructions: str | None = None, aspect_ratio: str | None = None, model: str | None = None,
     ) -> ProviderResult:
         if not self._breaker.allow():
             logger.warning("openrouter generation=%s not called: circuit breaker open", generation_id)
@@ -180,12 +180,10 @@ class OpenRouterProvider:
             generation_id,
         )
 
-    async def _generate(self, image: bytes, content_type: str, ask: _Ask, generation_id: str) -> ProviderResult:
+    async def _generate(self, image: ImageSource, content_type: str, ask: _Ask, generation_id: str) -> ProviderResult:
         run = _Run(generation_id, self._clock() + self._deadline_seconds, self._clock)
-        # Megabytes of base64 and JSON each way: encoded and decoded in a thread, never on the event loop.
-        content = await asyncio.to_thread(_encoded_body, image, content_type, ask, self._max_tokens)
         try:
-            data: Any = await self._retrying(run)(self._attempt, run, content)
+            data: Any = await self._retrying(run)(self._attempt, run, image, content_type, ask)
             answer = read_answer(data)
             remaining = run.remaining()
             if remaining <= 0:
@@ -235,16 +233,19 @@ class OpenRouterProvider:
 
         return AsyncRetrying(retry=should_retry, wait=wait, stop=out_of_time, sleep=self._sleep, reraise=True)
 
-    async def _attempt(self, run: _Run, content: bytes) -> Any:
+    async def _attempt(self, run: _Run, image: ImageSource, content_type: str, ask: _Ask) -> Any:
         run.attempts += 1
         remaining = run.remaining()
         if remaining <= 0:
             raise OpenRouterError(FailureKind.UNAVAILABLE, OUT_OF_TIME, detail="deadline before attempt")
+        # Made afresh for each attempt and sent as it is made: while the model works, this call holds no image.
+        body = streamed_body(await image(), content_type, ask.instructions, model=ask.model,
+                             max_tokens=self._max_tokens, aspect_ratio=ask.aspect_ratio)
         started = time.perf_counter()
         status: int | None = None
         data: Any = None
         try:
-            response, raw = await self._post(run, content, remaining)
+            response, raw = await self._post(run, body, remaining)
             status = response.status_code
             data = self._decode(run, response, await asyncio.to_thread(_parsed, raw))
             return data
@@ -256,14 +257,15 @@ class OpenRouterProvider:
                 openrouter_id,
             )  # fmt: skip
 
-    async def _post(self, run: _Run, content: bytes, remaining: float) -> tuple[httpx.Response, bytes]:
+    async def _post(self, run: _Run, body: StreamedBody, remaining: float) -> tuple[httpx.Response, bytes]:
         url = f"{self._base_url}/chat/completions"
-        headers = {**self._headers(), "Content-Type": "application/json"}
+        # With its length given, the streamed body goes out as a plain one, not in chunked encoding.
+        headers = {**self._headers(), "Content-Type": "application/json", "Content-Length": str(body.length)}
         try:
             async with (
                 asyncio.timeout(remaining),
                 self._client.stream(
-                    "POST", url, content=content, headers=headers, timeout=TIMEOUT, follow_redirects=False
+                    "POST", url, content=body.chunks, headers=headers, timeout=TIMEOUT, follow_redirects=False
                 ) as response,
             ):
                 run.reached = True
@@ -342,12 +344,6 @@ class _Ask:
     instructions: str
     aspect_ratio: str | None
     model: str
-
-
-def _encoded_body(image: bytes, content_type: str, ask: _Ask, max_tokens: int) -> bytes:
-    body = build_body(image, content_type, ask.instructions, model=ask.model, max_tokens=max_tokens,
-                      aspect_ratio=ask.aspect_ratio)
-    return json.dumps(body).encode()
 
 
 def _parsed(raw: bytes) -> Any:
