@@ -71,6 +71,7 @@ describe("a forgotten password", () => {
         await page.getByRole("button", { name: "Save new password" }).click();
         await visible(toast(page, "Password changed"));
         await page.waitForURL(/\/login$/);
+        await visible(page.getByRole("heading", { name: "Log in" }));
 
         await page.getByLabel("Email").fill(email);
         await page.getByLabel("Password").fill(PASSWORD);

@@ -363,6 +363,8 @@ describe("a new password", () => {
 
       await page.getByRole("button", { name: "Log out" }).click();
       await page.waitForURL(/\/login/);
+      // The account page stays on screen until the login page's code has arrived (it has an "Email" too).
+      await visible(page.getByRole("heading", { name: "Log in" }));
       await page.getByLabel("Email").fill(email);
       await page.getByLabel("Password").fill("a-brand-new-secret");
       await page.getByRole("button", { name: "Log in" }).click();
