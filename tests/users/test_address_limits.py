@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
+from fastapi_users.password import PasswordHelper
 from sqlalchemy import func, select
 
 from app.models import User
+from app.users import manager
 from tests.support import PASSWORD, Api
 
 
@@ -53,3 +57,31 @@ async def test_login_attempts_are_limited_per_address_across_accounts(start_api)
     # Neither account reached its own lockout: one stranger cannot lock many people out.
     async with api.services.sessionmaker() as session:
         assert max(await session.scalars(select(User.failed_logins))) < 10
+
+
+async def test_a_burst_of_sign_ups_hashes_passwords_only_in_the_hashing_threads(start_api, monkeypatch) -> None:
+    # Each Argon2 hash holds 64 MiB while it runs: a burst queues for the hashing threads (one per core) instead of
+    # taking memory for each. With one such thread here, no two hashes may ever run at once.
+    monkeypatch.setattr(manager, "_HASHING", ThreadPoolExecutor(max_workers=1))
+    api = await start_api()
+    running = most = 0
+    lock = threading.Lock()
+    library_hash = PasswordHelper.hash
+
+    def observed_hash(self: PasswordHelper, password: str) -> str:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            return library_hash(self, password)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(PasswordHelper, "hash", observed_hash)
+
+    answers = await asyncio.gather(*(sign_up(api) for _ in range(8)))
+
+    assert answers == [201] * 8
+    assert most == 1
