@@ -8,21 +8,39 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test spa migrate lint test-backend test-frontend test-e2e services chromium worker bench bench-load
 
+# Each set-up step leaves a file behind and runs again only when what it is made from changed, so a second
+# `make run` with nothing changed goes straight to the migrations and the server.
+INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.installed-test
+SPA_BUILT := frontend/dist/index.html
+SPA_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html \
+	frontend/package.json frontend/vite.config.ts frontend/tsconfig.json frontend/scripts/precompress.mjs
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+$(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	touch $@
 
-install-test: $(BIN)/python
+# The test extras include everything `install` installs.
+$(TEST_INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(INSTALLED)
+
+install: $(INSTALLED)
+
+install-test: $(TEST_INSTALLED)
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 
-spa: frontend/node_modules/.package-lock.json
+$(SPA_BUILT): $(SPA_SOURCES) frontend/node_modules/.package-lock.json
 	cd frontend && npm run build
+	touch $@
+
+spa: $(SPA_BUILT)
 
 migrate: install
 	$(BIN)/alembic upgrade head
