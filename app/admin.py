@@ -13,7 +13,7 @@ import sys
 
 from app import credits
 from app.billing import reconcile
-from app.billing.payments import POLAR_FAILURES
+from app.billing.polar_payments import POLAR_FAILURES
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker, unit_of_work
 from app.operators import repository as operators

@@ -14,7 +14,7 @@ import pytest
 from polar.base import PolarDeserializationError, deserialize
 from polar.v2026_10 import outputs
 
-from app.billing import payments, service
+from app.billing import polar_payments, service
 from app.billing.facts import OrderFacts
 from app.config import ConfigurationError, Settings
 from app.db import unit_of_work
@@ -44,7 +44,7 @@ def polar_settings(polar: FakePolar, **overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 async def api(start_api: StartApi, polar: FakePolar, monkeypatch: pytest.MonkeyPatch) -> Api:
     # A hanging Polar is given up on after this long instead of the production 10 s.
-    monkeypatch.setattr(payments, "POLAR_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(polar_payments, "POLAR_TIMEOUT_SECONDS", 0.5)
     return await start_api(**polar_settings(polar))
 
 
