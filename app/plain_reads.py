@@ -82,16 +82,16 @@ def _as_database_error(error: Exception, statement: str, lost: bool) -> sa_exc.D
 class DriverReads:
     """One asyncpg connection, read from by SQLAlchemy Core statements built once (module constants)."""
 
-    def __init__(self, connection: asyncpg.Connection, dialect: Dialect, cache: dict[int, _Compiled]) -> None:
+    def __init__(self, connection: asyncpg.Connection, dialect: Dialect, cache: dict[Select[Any], _Compiled]) -> None:
         self._connection = connection
         self._dialect = dialect
         self._cache = cache
         self.lost = False
 
     async def execute(self, statement: Select[Any], parameters: Mapping[str, Any] | None = None) -> Rows:
-        compiled = self._cache.get(id(statement))
+        compiled = self._cache.get(statement)
         if compiled is None:
-            compiled = self._cache[id(statement)] = _compile(statement, self._dialect)
+            compiled = self._cache[statement] = _compile(statement, self._dialect)
         given = parameters or {}
         arguments = []
         for name, convert in zip(compiled.names, compiled.to_driver, strict=True):
@@ -122,8 +122,9 @@ class ReadConnections:
         """`reading`: the engine whose connections read one statement at a time (app.db.create_reading_engine)."""
         self._engine = reading
         self._driver = reading.dialect.name == "postgresql"
-        # Statements are module constants, kept alive by their modules: their id() is a stable key.
-        self._compiled: dict[int, _Compiled] = {}
+        # Keyed by the statement object itself (statements compare by identity): they are built once, as module
+        # constants, so this holds one entry per query of the code.
+        self._compiled: dict[Select[Any], _Compiled] = {}
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[Reads]:
