@@ -58,6 +58,8 @@ describe("a forgotten password", () => {
 
         await page.goto("/login");
         await page.getByRole("link", { name: "Forgot your password?" }).click();
+        // The login page, with an Email field of its own, stays on screen until this page's code has arrived.
+        await visible(page.getByRole("heading", { name: "Forgot your password?" }));
         await page.getByLabel("Email").fill(email);
         await page.getByRole("button", { name: "Email me a link" }).click();
         await visible(page.getByRole("status").getByText(/If an account exists for/));
