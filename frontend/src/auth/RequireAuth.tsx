@@ -19,14 +19,6 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   return <PageLoading label="Checking your hero credentials…" />;
 }
 
-/** Login and register are for visitors; a signed-in person goes where they were heading. */
-export function VisitorOnly({ children, to }: { children: ReactNode; to: string }) {
-  const me = useMe();
-  if (me.isPending) return <PageLoading label="Loading…" />;
-  if (me.data) return <Navigate to={to} replace />;
-  return children;
-}
-
 /**
  * The operators' pages, for administrators only. Everyone else is told so, and never downloads those pages:
  * they load only once this lets them through.
