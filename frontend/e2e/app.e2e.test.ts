@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
   PASSWORD,
   PORTRAIT,
@@ -10,7 +10,7 @@ import {
   expectCredits,
   generateThroughApi,
   horizontalOverflow,
-  launchBrowser,
+  sharedBrowser,
   makeAdminOfSharedBackend,
   portraitAsHeic,
   portraitAt12Megapixels,
@@ -28,18 +28,10 @@ import {
 const BLANK_MESSAGE = "There is nothing to transform in this picture: it looks blank. Try a photo of a person.";
 const generateButton = (page: Page) => page.getByRole("button", { name: "Generate · 10 credits" });
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 function withPage<T>(run: (page: Page, context: BrowserContext) => Promise<T>, width?: number): Promise<T> {
-  return withPageAt(browser, run, { width });
+  return withPageAt(browser(), run, { width });
 }
 
 async function generateInUi(page: Page, file: string | { name: string; mimeType: string; buffer: Buffer }) {
@@ -152,7 +144,7 @@ describe("on a phone", () => {
 
   it("keeps Generate on screen once a photo is chosen, and shows the progress when it starts", async () => {
     await withPageAt(
-      browser,
+      browser(),
       async (page) => {
         await registerThroughUi(page);
         await expectCredits(page, 30);

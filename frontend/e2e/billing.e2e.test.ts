@@ -1,9 +1,9 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
   expectCredits,
   horizontalOverflow,
-  launchBrowser,
+  sharedBrowser,
   registerThroughUi,
   seriousA11yViolations,
   snapshot,
@@ -12,15 +12,7 @@ import {
 } from "./helpers";
 
 // The shared backend: its payments are the offline checkout, where no money moves.
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 async function fitsAndPassesAxe(page: Page, label: string) {
   await page.waitForLoadState("networkidle");
@@ -31,7 +23,7 @@ async function fitsAndPassesAxe(page: Page, label: string) {
 
 describe("buying credits", () => {
   it("buys Basic through the offline checkout, and the credits land on the billing page", async () => {
-    await withPage(browser, async (page) => {
+    await withPage(browser(), async (page) => {
       await registerThroughUi(page);
       await expectCredits(page, 30);
 

@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
   PORTRAIT,
   baseURL,
   generateThroughApi,
   horizontalOverflow,
-  launchBrowser,
+  sharedBrowser,
   logInThroughApi,
   makeAdminOfSharedBackend,
   registerThroughApi,
@@ -19,15 +19,7 @@ import {
   withPage,
 } from "./helpers";
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 /** Checks the page as it stands, once the toasts of what just happened are closed. */
 async function fitsAndPassesAxe(page: Page, label: string) {
@@ -49,7 +41,7 @@ function meWithKey(key: string): Promise<Response> {
 
 describe("API keys", () => {
   it("are created on the account page, shown once, work for scripts, and stop working once revoked", async () => {
-    await withPage(browser, async (page, context) => {
+    await withPage(browser(), async (page, context) => {
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL() });
       const email = await registerThroughUi(page);
       await page.getByRole("link", { name: "Account" }).click();
@@ -110,13 +102,13 @@ describe("API keys", () => {
 describe("the operators' console", () => {
   it("shows an administrator the service's numbers and lets them look after an account", async () => {
     const portrait = { name: "portrait.jpg", mimeType: "image/jpeg", buffer: await readFile(PORTRAIT) };
-    await withPage(browser, async (_targetPage, target) => {
+    await withPage(browser(), async (_targetPage, target) => {
       // The account looked after, with a transformation of its own.
       const email = await registerThroughApi(target, uniqueEmail("looked-after"));
       const made = await generateThroughApi(target, portrait, { wait: 30 });
       expect(made.status).toBe(201);
 
-      await withPage(browser, async (page) => {
+      await withPage(browser(), async (page) => {
         const operator = await registerThroughUi(page, uniqueEmail("operator"));
         const nav = page.getByRole("navigation", { name: "Main" });
         await visible(nav.getByRole("link", { name: "Billing" }));

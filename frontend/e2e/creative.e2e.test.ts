@@ -1,10 +1,9 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   PORTRAIT,
   baseURL,
   expectCredits,
-  launchBrowser,
+  sharedBrowser,
   registerThroughUi,
   snapshot,
   toast,
@@ -12,19 +11,11 @@ import {
   withPage,
 } from "./helpers";
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 describe("creative options and sharing", () => {
   it("makes two story-shaped variations, refines one, shares it publicly and takes it back", async () => {
-    await withPage(browser, async (page) => {
+    await withPage(browser(), async (page) => {
       await registerThroughUi(page);
       await expectCredits(page, 30);
 
@@ -76,7 +67,7 @@ describe("creative options and sharing", () => {
       await snapshot(page, "creative-share");
 
       // Someone else, logged out: the API's own page shows the portrait, with a link preview pointing at it.
-      const imageUrl = await withPage(browser, async (visitor) => {
+      const imageUrl = await withPage(browser(), async (visitor) => {
         const response = await visitor.goto(shareUrl);
         expect(response?.status()).toBe(200);
         const ogImage = await visitor.locator('meta[property="og:image"]').getAttribute("content");

@@ -1,6 +1,6 @@
-import type { Browser, Page, Response } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseURL, launchBrowser, seriousA11yViolations, snapshot, visible, withPage } from "./helpers";
+import type { Page, Response } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { baseURL, sharedBrowser, seriousA11yViolations, snapshot, visible, withPage } from "./helpers";
 
 /**
  * What the landing page may download in scripts before it is usable: the bytes on the wire (compressed), summed over
@@ -11,15 +11,7 @@ const LANDING_SCRIPT_BUDGET = 125_000;
 const EXAMPLE_IMAGE_BUDGET = 60 * 1024;
 const TAGLINE = "Turn your photo into a superhero";
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 /** Every response of `page` from now on, with what the network reports for its body (compressed, as sent). */
 function recordResponses(page: Page) {
@@ -49,7 +41,7 @@ const loaded = (page: Page, selector: string) =>
 
 describe("the first paint", () => {
   it("shows the brand from the HTML alone, with JavaScript off", async () => {
-    const context = await browser.newContext({ baseURL: baseURL(), javaScriptEnabled: false });
+    const context = await browser().newContext({ baseURL: baseURL(), javaScriptEnabled: false });
     try {
       const page = await context.newPage();
       await page.goto("/");
@@ -63,7 +55,7 @@ describe("the first paint", () => {
   });
 
   it("is accessible as it stands before the app starts", async () => {
-    await withPage(browser, async (page) => {
+    await withPage(browser(), async (page) => {
       // The app's scripts never arrive: what is left is what a visitor sees while they load.
       await page.route("**/assets/*.js", (route) => route.abort());
       await page.goto("/");
@@ -91,7 +83,7 @@ describe("link previews", () => {
     expect(image).toBe(`${baseURL()}/og-image.jpg`);
     expect(meta("name", "twitter:image")).toBe(image);
 
-    await withPage(browser, async (page) => {
+    await withPage(browser(), async (page) => {
       const size = await page.evaluate(async (src) => {
         const img = new Image();
         img.src = src;
@@ -108,7 +100,7 @@ describe("link previews", () => {
 
 describe("the landing page's delivery", () => {
   it("loads little script, compressed, with no source maps, and the other pages only when opened", async () => {
-    await withPage(browser, async (page) => {
+    await withPage(browser(), async (page) => {
       const network = recordResponses(page);
       await page.goto("/");
       await visible(page.getByRole("heading", { name: TAGLINE }));
@@ -146,7 +138,7 @@ describe("the landing page's examples", () => {
   ] as const) {
     it(`show a before and after and a sample of every style, all loaded (${label})`, async () => {
       await withPage(
-        browser,
+        browser(),
         async (page, context) => {
           const network = recordResponses(page);
           await page.goto("/");

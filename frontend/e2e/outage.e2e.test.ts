@@ -1,9 +1,9 @@
-import type { Browser, Page, Request } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page, Request } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
   PORTRAIT,
   expectCredits,
-  launchBrowser,
+  sharedBrowser,
   registerThroughApi,
   registerThroughUi,
   seriousA11yViolations,
@@ -13,15 +13,7 @@ import {
   withPage,
 } from "./helpers";
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const OUTAGE_MS = 3000;
 
@@ -68,7 +60,7 @@ async function expectNoFailure(page: Page) {
 
 describe("a short outage", () => {
   it("during a generation is ridden out: the page reconnects and shows the result the API finished meanwhile", async () => {
-    await withPage(browser, async (page) => {
+    await withPage(browser(), async (page) => {
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
       const email = await registerThroughUi(page);
@@ -109,7 +101,7 @@ describe("a short outage", () => {
   });
 
   it("while a page opens waits for the API instead of failing or signing out", async () => {
-    await withPage(browser, async (page, context) => {
+    await withPage(browser(), async (page, context) => {
       await registerThroughApi(context);
       const api = await apiSwitch(page);
       api.down = true;
