@@ -38,6 +38,8 @@ BAD_UPLOADS = {
     "thin": (image_bytes(size=(1600, 255)), "banner.jpg", "image/jpeg", 400),
     "blank": (blank_png(), "blank.png", "image/png", 400),
     "white-jpeg": (blank_png((1024, 768)), "white.png", "image/png", 400),
+    # Large enough that the blank check reads a reduced decode of the clean output, not pixels kept in memory.
+    "blank-large": (blank_png((2400, 1800)), "wall.png", "image/png", 400),
 }
 
 
