@@ -88,6 +88,8 @@ class FakeOpenRouter:
         self.result = make_result_image()
         self.received: list[tuple[dict[str, str], dict]] = []
         self.delay = 0.0
+        self.in_flight = 0
+        self.most_in_flight = 0  # the most requests it held at once
         self.app = Starlette(
             routes=[
                 Route("/api/v1/chat/completions", self.completions, methods=["POST"]),
@@ -107,7 +109,12 @@ class FakeOpenRouter:
         if problems := request_problems(body):
             return error(400, "; ".join(problems))
         self.received.append((dict(request.headers), body))
-        await asyncio.sleep(self.delay)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
         url = "data:image/png;base64," + base64.b64encode(self.result).decode()
         return JSONResponse(
             {

@@ -3,6 +3,7 @@
 First the provider alone, then the whole service (alembic, uvicorn, the API) pointed at the same fake.
 """
 
+import asyncio
 import base64
 import io
 import os
@@ -119,6 +120,26 @@ async def test_provider_over_real_http(fake, fake_url, portrait):
     assert headers["x-title"] == "AIVenger"
     assert body["messages"][0]["content"][0]["text"] == STYLES["dc"].prompt
     assert body["image_config"] == {"aspect_ratio": "1:1"}  # the portrait is 512x512
+
+
+async def test_every_model_slot_reaches_the_model_at_once(make_settings, portrait):
+    """MODEL_CONCURRENCY calls run at once, however many: the HTTP client's connections are not a second, smaller
+    limit (httpx's default pool holds 100, and the calls beyond it would wait, then fail)."""
+    fake = FakeOpenRouter()
+    fake.delay = 1.0
+    with serving(fake) as url:
+        provider = OpenRouterProvider.from_settings(
+            make_settings(ai_provider="openrouter", openrouter_api_key=KEY, openrouter_base_url=url,
+                          model_concurrency=150))
+        try:
+            results = await asyncio.gather(*(
+                provider.generate(image_of(portrait), "image/jpeg", STYLES["dc"], generation_id=f"slot-{i}")
+                for i in range(150)))
+        finally:
+            await provider.aclose()
+
+    assert [result.image for result in results] == [fake.result] * 150
+    assert fake.most_in_flight == 150
 
 
 async def test_provider_with_a_wrong_key_over_real_http(fake_url, portrait):

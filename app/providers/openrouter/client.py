@@ -38,6 +38,7 @@ MAX_ATTEMPTS = 3
 # Answers are 1.5-2.3 MB of JSON and usually take 6-12 s, but a slow model run takes far longer.
 TIMEOUT = httpx.Timeout(connect=10.0, read=150.0, write=60.0, pool=10.0)
 KEY_CHECK_TIMEOUT = 10.0
+_SPARE_CONNECTIONS = 4
 KEY_CHECK_TTL = 300.0
 # Short, so that health stops reporting an outage soon after it ends.
 KEY_UNREACHABLE_TTL = 30.0
@@ -79,6 +80,7 @@ class OpenRouterProvider:
         deadline_seconds: float = 120.0,
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         breaker: CircuitBreaker | None = None,
+        concurrency: int = Settings.model_fields["model_concurrency"].default,
         client: httpx.AsyncClient | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -95,7 +97,13 @@ class OpenRouterProvider:
         self._max_answer_bytes = max_image_bytes * 4 // 3 + 1024 * 1024
         self._breaker = breaker or CircuitBreaker(clock=clock)
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+        # One connection per call that may run at once (MODEL_CONCURRENCY), each kept open for the next call, plus a
+        # few for the key check and image downloads. httpx's own defaults (100 connections, 20 kept) would make a
+        # second, hidden limit: calls beyond 100 waited for a connection and failed after the pool's time-out, and
+        # a connection closed after each answer costs the next call a new TLS handshake.
+        limits = httpx.Limits(max_connections=concurrency + _SPARE_CONNECTIONS,
+                              max_keepalive_connections=concurrency + _SPARE_CONNECTIONS)
+        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, limits=limits)
         self._sleep = sleep
         self._clock = clock
         self._fetcher = ImageFetcher(
@@ -123,6 +131,7 @@ class OpenRouterProvider:
             image_hosts=settings.openrouter_image_hosts,
             deadline_seconds=settings.generation_deadline_seconds,
             breaker=CircuitBreaker(settings.breaker_failure_threshold, settings.breaker_reset_seconds),
+            concurrency=settings.model_concurrency,
             client=client,
         )
 
