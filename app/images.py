@@ -208,7 +208,12 @@ def _detail(small: pyvips.Image) -> float:
 
 # Image work is CPU-bound and holds a decoded picture per call: more calls at once than cores would only hold more
 # pictures in memory while they wait for a core. Callers queue here instead (and the event loop never waits).
-_POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="image")
+IMAGE_THREADS = os.cpu_count() or 2
+_POOL = ThreadPoolExecutor(max_workers=IMAGE_THREADS, thread_name_prefix="image")
+# Model answers held at once, waiting for these threads or in them (app.providers.base.AnswerSlot): enough to keep
+# every thread busy while the next answers are read, few enough that a burst of results costs megabytes, not
+# hundreds of them.
+ANSWERS_IN_MEMORY = 4 * IMAGE_THREADS
 
 
 async def clean(data: bytes, **options: Any) -> CleanImage:

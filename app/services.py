@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app import images
 from app.billing.payments import Payments, create_payments
 from app.config import Settings
 from app.db import create_engine, create_reading_engine, create_sessionmaker
@@ -52,6 +53,8 @@ class Services:
     queue: WorkQueue
     # Bounds concurrent model calls in this process (model calls are slow and metered), priority first.
     model_slots: ModelSlots
+    # Bounds the model answers this process holds in memory at once (app.providers.base.AnswerSlot).
+    answer_places: asyncio.Semaphore
     events: FinishedGenerations
     leases: LeaseKeeper
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -78,6 +81,7 @@ class Services:
             payments=create_payments(settings),
             queue=queue,
             model_slots=ModelSlots(settings.model_concurrency),
+            answer_places=asyncio.Semaphore(images.ANSWERS_IN_MEMORY),
             events=events,
             leases=LeaseKeeper(sessionmaker, settings.generation_lease_seconds),
         )

@@ -22,7 +22,7 @@ from app.generations.repository import Lease
 from app.images import ImageRejected
 from app.models import Generation, GenerationStatus, utcnow
 from app.providers import outages
-from app.providers.base import ProviderError, ProviderResult
+from app.providers.base import AnswerSlot, ProviderError, ProviderResult
 from app.services import Services
 from app.storage import StorageError
 from app.storage.base import content_type_for
@@ -83,54 +83,56 @@ async def _run(services: Services, lease: Lease, priority: bool, claimed_at: flo
         generation = await repository.get(session, lease.generation_id)
     if generation is None:
         return
-    try:
-        result = await _call_model(services, generation, priority)
-    except StorageError as exc:
-        logger.error("generation %s: original unreadable: %s", generation.id, describe_exception(exc))
-        await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=claimed_at)
-        return
-    except ProviderError as exc:
-        logger.warning("generation %s: provider failed (%s, model called: %s)", generation.id, exc.kind,
-                       exc.model_called)
-        if not services.provider.is_available():  # this process's breaker has opened: tell every process
-            await _record_outage(services)  # before the failure is told, so no one learns of one and not the other
-        await fail(services, generation.id, str(exc), provider_fault(exc.kind, exc.model_called),
-                   lease=lease, claimed_at=claimed_at)
-        return
+    # Held from the moment the model's answer is read until its files are stored: see AnswerSlot.
+    with AnswerSlot(services.answer_places) as slot:
+        try:
+            result = await _call_model(services, generation, priority, slot)
+        except StorageError as exc:
+            logger.error("generation %s: original unreadable: %s", generation.id, describe_exception(exc))
+            await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=claimed_at)
+            return
+        except ProviderError as exc:
+            logger.warning("generation %s: provider failed (%s, model called: %s)", generation.id, exc.kind,
+                           exc.model_called)
+            if not services.provider.is_available():  # this process's breaker has opened: tell every process
+                await _record_outage(services)  # before the failure is told, so no one learns of one and not the other
+            await fail(services, generation.id, str(exc), provider_fault(exc.kind, exc.model_called),
+                       lease=lease, claimed_at=claimed_at)
+            return
 
-    try:
-        image = await images.clean(
-            result.image, max_pixels=services.settings.max_image_pixels, max_side=RESULT_MAX_SIDE, output="jpeg",
-            quality=RESULT_QUALITY, full_colour=True, thumbnail_size=services.settings.thumbnail_size,
-        )
-    except ImageRejected:
-        logger.warning("generation %s: model answer is not a usable image", generation.id)
-        await fail(services, generation.id, MSG_BAD_RESULT, Fault.MODEL, lease=lease, result=result,
-                   claimed_at=claimed_at)
-        return
+        try:
+            image = await images.clean(
+                result.image, max_pixels=services.settings.max_image_pixels, max_side=RESULT_MAX_SIDE, output="jpeg",
+                quality=RESULT_QUALITY, full_colour=True, thumbnail_size=services.settings.thumbnail_size,
+            )
+        except ImageRejected:
+            logger.warning("generation %s: model answer is not a usable image", generation.id)
+            await fail(services, generation.id, MSG_BAD_RESULT, Fault.MODEL, lease=lease, result=result,
+                       claimed_at=claimed_at)
+            return
 
-    generated_key = generation_file(generation.user_id, generation.id, f"result.{image.extension}")
-    thumbnail_key = generation_file(generation.user_id, generation.id, "thumbnail.webp")
-    try:
-        await asyncio.gather(
-            services.storage.put(generated_key, image.data, image.content_type),
-            services.storage.put(thumbnail_key, image.thumbnail or b"", "image/webp"),
-        )
-    except StorageError as exc:
-        logger.error("generation %s: storing the result failed: %s", generation.id, describe_exception(exc))
-        await services.storage.delete([generated_key, thumbnail_key])
-        await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=claimed_at)
-        return
+        generated_key = generation_file(generation.user_id, generation.id, f"result.{image.extension}")
+        thumbnail_key = generation_file(generation.user_id, generation.id, "thumbnail.webp")
+        try:
+            await asyncio.gather(
+                services.storage.put(generated_key, image.data, image.content_type),
+                services.storage.put(thumbnail_key, image.thumbnail or b"", "image/webp"),
+            )
+        except StorageError as exc:
+            logger.error("generation %s: storing the result failed: %s", generation.id, describe_exception(exc))
+            await services.storage.delete([generated_key, thumbnail_key])
+            await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=claimed_at)
+            return
 
-    if await _complete(services, lease, generated_key, thumbnail_key, result, (image.width, image.height)):
-        metrics.generation_finished("completed", generation.style, claimed_at=claimed_at,
-                                    provider=services.provider.name, cost_usd=result.cost_usd)
-    else:
-        # Deleted meanwhile, or taken over by a newer attempt: what we stored belongs to nobody.
-        await services.storage.delete([generated_key, thumbnail_key])
+        if await _complete(services, lease, generated_key, thumbnail_key, result, (image.width, image.height)):
+            metrics.generation_finished("completed", generation.style, claimed_at=claimed_at,
+                                        provider=services.provider.name, cost_usd=result.cost_usd)
+        else:
+            # Deleted meanwhile, or taken over by a newer attempt: what we stored belongs to nobody.
+            await services.storage.delete([generated_key, thumbnail_key])
 
 
-async def _call_model(services: Services, generation: Generation, priority: bool) -> ProviderResult:
+async def _call_model(services: Services, generation: Generation, priority: bool, slot: AnswerSlot) -> ProviderResult:
     # The original is read when the provider sends it (once a model slot is free, at each attempt), so work that
     # waits, in the queue or on the model, holds no image in memory.
     async def original() -> bytes:
@@ -147,6 +149,7 @@ async def _call_model(services: Services, generation: Generation, priority: bool
                 instructions=refinement(generation.prompt or "") if generation.parent_id
                 else instructions(style, generation.prompt),
                 aspect_ratio=generation.aspect_ratio, model=chosen.openrouter_model if chosen else None,
+                answer_slot=slot,
             )
 
 

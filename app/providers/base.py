@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -62,15 +63,47 @@ def image_of(data: bytes) -> ImageSource:
     return read
 
 
+class AnswerSlot:
+    """A place among the model answers a process holds in memory at once, for one generation.
+
+    A provider takes it just before it reads the model's answer (about 1.4 MB of JSON around each image), and its
+    caller gives it back once that answer has been turned into files. Answers beyond the places stay unread in
+    their connections meanwhile: when results arrive faster than the image threads process them, memory stays
+    bounded instead of growing by an image per waiting answer. Taking it twice (a retried attempt) holds one place.
+    """
+
+    def __init__(self, places: asyncio.Semaphore) -> None:
+        self._places = places
+        self._held = False
+
+    async def take(self) -> None:
+        if not self._held:
+            await self._places.acquire()
+            self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._places.release()
+
+    def __enter__(self) -> AnswerSlot:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+
+
 class ImageProvider(Protocol):
     name: str
 
     async def generate(
         self, image: ImageSource, content_type: str, style: Style, *, generation_id: str,
         instructions: str | None = None, aspect_ratio: str | None = None, model: str | None = None,
+        answer_slot: AnswerSlot | None = None,
     ) -> ProviderResult:
         """`instructions`: the prompt (default: the style's); `aspect_ratio`: the shape of the result (default: the
-        image's own); `model`: the provider's model id (default: its configured one)."""
+        image's own); `model`: the provider's model id (default: its configured one); `answer_slot`: taken before
+        the answer is held in memory, and left for the caller to give back."""
         ...
 
     async def aclose(self) -> None: ...

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps, ImageStat
 
-from app.providers.base import FailureKind, ImageSource, ProviderError, ProviderResult
+from app.providers.base import AnswerSlot, FailureKind, ImageSource, ProviderError, ProviderResult
 from app.styles import Style
 
 RGB = tuple[int, int, int]
@@ -49,7 +49,10 @@ class LocalComicProvider:
     async def generate(
         self, image: ImageSource, content_type: str, style: Style, *, generation_id: str,
         instructions: str | None = None, aspect_ratio: str | None = None, model: str | None = None,
+        answer_slot: AnswerSlot | None = None,
     ) -> ProviderResult:
+        if answer_slot is not None:
+            await answer_slot.take()
         png = await asyncio.to_thread(render_comic, await image(), style.id, aspect_ratio)
         if png is None:
             raise ProviderError(FailureKind.REFUSED, BLANK_MESSAGE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from app.generations.slots import ModelSlots
-from tests.support import ManualClock
+from tests.support import ManualClock, StartApi, faint_png
 
 
 async def run_in_order(slots: ModelSlots, jobs: list[tuple[str, bool]], started: list[str]) -> None:
@@ -79,3 +79,20 @@ async def test_never_more_holders_than_slots_and_a_cancelled_waiter_loses_nothin
     assert slots.waiting == 0
     async with slots.hold(), slots.hold():  # both slots are free again
         pass
+
+
+async def test_every_generation_gives_its_answer_place_back(start_api: StartApi) -> None:
+    """With room for one model answer at a time, generation after generation completes, failed ones included:
+    each gives its place back once its files are stored (or its failure recorded)."""
+    api = await start_api(signup_credits=100)
+    api.services.answer_places = asyncio.Semaphore(1)
+    me = await api.register()
+
+    statuses = []
+    for picture in (None, faint_png(), None, None):  # the faint one fails at the model
+        upload = await api.upload(me, picture, extra_headers={"Prefer": "wait=30"})
+        assert upload.status_code in (201, 502), upload.text
+        statuses.append(upload.json()["generation"]["status"])
+
+    assert statuses == ["completed", "failed", "completed", "completed"]
+    assert not api.services.answer_places.locked()

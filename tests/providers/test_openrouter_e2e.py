@@ -20,7 +20,7 @@ import httpx
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from app.providers.base import FailureKind, ProviderError, image_of
+from app.providers.base import AnswerSlot, FailureKind, ProviderError, image_of
 from app.providers.openrouter import OpenRouterProvider
 from app.styles import STYLES
 from tests.fake_openrouter import (
@@ -140,6 +140,34 @@ async def test_every_model_slot_reaches_the_model_at_once(make_settings, portrai
 
     assert [result.image for result in results] == [fake.result] * 150
     assert fake.most_in_flight == 150
+
+
+async def test_an_answer_beyond_the_places_waits_unread_until_one_is_given_back(portrait):
+    fake = FakeOpenRouter()
+    places = asyncio.Semaphore(1)
+    slots = {"a": AnswerSlot(places), "b": AnswerSlot(places)}
+    with serving(fake) as url:
+        provider = OpenRouterProvider(api_key=KEY, base_url=url)
+        try:
+            calls = {name: asyncio.create_task(provider.generate(
+                image_of(portrait), "image/jpeg", STYLES["dc"], generation_id=name, answer_slot=slot))
+                for name, slot in slots.items()}
+            done, _ = await asyncio.wait(calls.values(), return_when=asyncio.FIRST_COMPLETED)
+            [first] = [name for name, call in calls.items() if call in done]
+            [second] = [name for name in calls if name != first]
+            # The model has answered both; the second answer is left in its connection while the place is held.
+            async with asyncio.timeout(10):
+                while len(fake.received) < 2 or fake.in_flight:
+                    await asyncio.sleep(0.01)
+            await asyncio.sleep(0.5)
+            assert not calls[second].done()
+
+            slots[first].release()
+            assert (await calls[second]).image == fake.result
+        finally:
+            await provider.aclose()
+    slots[second].release()
+    assert places.locked() is False
 
 
 async def test_provider_with_a_wrong_key_over_real_http(fake_url, portrait):

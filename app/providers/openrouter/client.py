@@ -16,7 +16,7 @@ from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from app import metrics
 from app.config import ConfigurationError, Settings
-from app.providers.base import FailureKind, ImageSource, ProviderError, ProviderResult
+from app.providers.base import AnswerSlot, FailureKind, ImageSource, ProviderError, ProviderResult
 from app.providers.breaker import BreakerState, CircuitBreaker
 from app.providers.openrouter.answer import read_answer
 from app.providers.openrouter.errors import (
@@ -59,6 +59,7 @@ class _Run:
     billed_failures: int = 0
     # Whether any request got as far as OpenRouter; if none did, the caller may refund.
     reached: bool = False
+    answer_slot: AnswerSlot | None = None
 
     def remaining(self) -> float:
         return self.deadline - self.clock()
@@ -156,13 +157,14 @@ class OpenRouterProvider:
     async def generate(
         self, image: ImageSource, content_type: str, style: Style, *, generation_id: str,
         instructions: str | None = None, aspect_ratio: str | None = None, model: str | None = None,
+        answer_slot: AnswerSlot | None = None,
     ) -> ProviderResult:
         if not self._breaker.allow():
             logger.warning("openrouter generation=%s not called: circuit breaker open", generation_id)
             raise ProviderError(FailureKind.UNAVAILABLE, model_called=False)
         try:
             ask = _Ask(instructions or style.prompt, aspect_ratio, model or self._model)
-            result = await self._generate(image, content_type, ask, generation_id)
+            result = await self._generate(image, content_type, ask, generation_id, answer_slot)
         except ProviderError as error:
             if error.kind in BREAKER_FAILURES:
                 self._breaker.record_failure()
@@ -189,8 +191,10 @@ class OpenRouterProvider:
             generation_id,
         )
 
-    async def _generate(self, image: ImageSource, content_type: str, ask: _Ask, generation_id: str) -> ProviderResult:
-        run = _Run(generation_id, self._clock() + self._deadline_seconds, self._clock)
+    async def _generate(
+        self, image: ImageSource, content_type: str, ask: _Ask, generation_id: str, answer_slot: AnswerSlot | None,
+    ) -> ProviderResult:
+        run = _Run(generation_id, self._clock() + self._deadline_seconds, self._clock, answer_slot=answer_slot)
         try:
             data: Any = await self._retrying(run)(self._attempt, run, image, content_type, ask)
             answer = read_answer(data)
@@ -278,6 +282,8 @@ class OpenRouterProvider:
                 ) as response,
             ):
                 run.reached = True
+                if run.answer_slot is not None:
+                    await run.answer_slot.take()
                 raw = await read_capped(response, self._max_answer_bytes)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             detail = f"cannot connect ({type(exc).__name__})"
