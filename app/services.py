@@ -22,6 +22,7 @@ from app.errors import describe_exception
 from app.generations.events import FinishedGenerations
 from app.generations.leases import LeaseKeeper
 from app.generations.slots import ModelSlots
+from app.memory import keep_few_malloc_arenas
 from app.plain_reads import ReadConnections
 from app.providers import create_provider
 from app.providers.base import ImageProvider
@@ -64,6 +65,7 @@ class Services:
     @classmethod
     async def start(cls, settings: Settings, *, queue: WorkQueue, listen: bool) -> Services:
         """`listen`: this process answers requests that wait for generations (an API process, not a worker)."""
+        keep_few_malloc_arenas()  # before the process starts its threads
         engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
         sessionmaker = create_sessionmaker(engine)
         reading = create_reading_engine(engine)
