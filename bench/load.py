@@ -415,7 +415,7 @@ async def main_async() -> int:
     say()
     say(f"LOAD SUMMARY: {'PASS' if passed else 'FAIL'} ({sum(c.ok for c in checks)} of {len(checks)} checks, "
         f"{time.monotonic() - started:.0f} s)")
-    if passed:
+    if passed and not os.environ.get("BENCH_KEEP_LOGS"):
         shutil.rmtree(workdir, ignore_errors=True)
     else:
         say(f"logs kept in {workdir / 'logs'}")
