@@ -88,8 +88,10 @@ async def _run(services: Services, lease: Lease, priority: bool, claimed_at: flo
         try:
             result = await _call_model(services, generation, priority, slot)
         except StorageError as exc:
-            logger.error("generation %s: original unreadable: %s", generation.id, describe_exception(exc))
-            await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=claimed_at)
+            if await fail(services, generation.id, MSG_INTERNAL, Fault.OURS, lease=lease, claimed_at=claimed_at):
+                logger.error("generation %s: original unreadable: %s", generation.id, describe_exception(exc))
+            else:  # deleted by its owner meanwhile, files and all (or no longer this worker's): nothing is wrong
+                logger.info("generation %s: gone before its original was read", generation.id)
             return
         except ProviderError as exc:
             logger.warning("generation %s: provider failed (%s, model called: %s)", generation.id, exc.kind,

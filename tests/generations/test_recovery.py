@@ -173,3 +173,40 @@ async def test_a_worker_handed_work_under_a_live_lease_takes_it_when_the_lease_r
 
     done = (await first.client.get(f"/generations/{generation_id}", headers=me)).json()
     assert done["status"] == "completed"
+
+
+async def test_a_generation_deleted_while_the_model_starts_is_no_error(start_api, caplog) -> None:
+    """Its owner deletes it, files and all, after a worker took it and before the photo was read: the worker lets
+    it go quietly. A photo missing from a generation that is still there is an error, and fails it."""
+    from app.providers.local import LocalComicProvider
+
+    api = await start_api()
+    me = await api.register()
+    loses: list[str] = []  # what the model does, one generation after another: delete it, or lose its photo
+
+    class Meanwhile(LocalComicProvider):
+        async def generate(self, image, *args, generation_id, **kwargs):
+            what = loses.pop(0)
+            if what == "generation":
+                assert (await api.client.delete(f"/generations/{generation_id}", headers=me)).status_code == 200
+            else:
+                async with api.services.sessionmaker() as session:
+                    row = await session.get(Generation, generation_id)
+                await api.services.storage.delete([row.original_image_key])
+            return await super().generate(image, *args, generation_id=generation_id, **kwargs)
+
+    api.services.provider = Meanwhile()
+    loses.append("generation")
+    deleted = (await api.upload(me)).json()["generation"]["id"]
+    async with asyncio.timeout(30):
+        while "gone before its original was read" not in caplog.text:
+            await asyncio.sleep(0.05)
+    assert f"generation {deleted}: gone before its original was read" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+
+    loses.append("photo")
+    kept = (await api.upload(me)).json()["generation"]["id"]
+    done = await api.wait_done(me, kept)
+    assert done["status"] == "failed"
+    [error] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert error.startswith(f"generation {kept}: original unreadable: ObjectNotFound")
