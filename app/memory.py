@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import os
 
@@ -24,12 +23,8 @@ def keep_few_malloc_arenas() -> None:
     leaves an explicit MALLOC_ARENA_MAX alone."""
     if "MALLOC_ARENA_MAX" in os.environ:
         return
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own C library
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return
     if mallopt(_M_ARENA_MAX, MALLOC_ARENAS) != 1:
