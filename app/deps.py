@@ -13,11 +13,15 @@ from app.plain_reads import Reads
 from app.services import Services
 
 
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
 # Dependencies are coroutines, even where nothing is awaited: FastAPI runs plain functions in a thread pool,
 # a hop that costs more than the function.
 async def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
+    return services_of(request)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -30,9 +34,10 @@ async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_reads(services: ServicesDep) -> AsyncIterator[Reads]:
-    """A connection for routes that only read plain rows: no session, no transaction, the cheapest read there is."""
-    async with services.reads.connect() as connection:
+async def get_reads(request: Request) -> AsyncIterator[Reads]:
+    """A connection for routes that only read plain rows: no session, no transaction, the cheapest read there is.
+    (Services from the request itself: one dependency fewer to solve on the most asked routes.)"""
+    async with services_of(request).reads.connect() as connection:
         yield connection
 
 
