@@ -103,3 +103,20 @@ async def test_concurrent_logins_each_get_their_own_token(api: Api) -> None:
     logins = await asyncio.gather(*(bearer(api, "ororo@example.com") for _ in range(5)))
     assert len({h["Authorization"] for h in logins}) == 5
     assert all([await status_of(api, h) == 200 for h in logins])
+
+
+async def test_every_route_with_a_caller_documents_both_ways_of_signing_in(api: Api) -> None:
+    schema = (await api.client.get("/openapi.json")).json()
+    assert schema["components"]["securitySchemes"] == {
+        "OAuth2PasswordBearer": {"type": "oauth2", "flows": {"password": {"scopes": {}, "tokenUrl": "auth/jwt/login"}}},
+        "APIKeyCookie": {"type": "apiKey", "in": "cookie", "name": "aivenger_auth"},
+    }
+    either = [{"OAuth2PasswordBearer": []}, {"APIKeyCookie": []}]
+    secured = {(method, path): operation["security"] for path, operations in schema["paths"].items()
+               for method, operation in operations.items() if "security" in operation}
+    assert all(security == either for security in secured.values())
+    # A caller read alone, with the route's reads, before a write, by a login only, by an operator.
+    for route in [("get", "/users/me"), ("get", "/user/stats"), ("get", "/generations"), ("post", "/generations"),
+                  ("get", "/users/me/api-keys"), ("get", "/admin/stats")]:
+        assert route in secured
+        assert (await api.client.request(route[0].upper(), route[1])).status_code == 401
