@@ -31,7 +31,8 @@ class LocalCheckout:
 
 def _sign(settings: Settings, payload: bytes) -> str:
     key = settings.auth_secret.get_secret_value().encode()
-    return base64.urlsafe_b64encode(hmac.digest(key, b"local-checkout:" + payload, hashlib.sha256)).decode().rstrip("=")
+    signature = hmac.new(key, b"local-checkout:" + payload, hashlib.sha256).digest()  # see LocalStorage._sign
+    return base64.urlsafe_b64encode(signature).decode().rstrip("=")
 
 
 def issue(settings: Settings, user_id: uuid.UUID, plan_id: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -335,6 +337,39 @@ async def test_local_tampered_signature_is_not_found(
     expires = url_expires(url)
     extended = url.replace(f"expires={expires}", f"expires={expires + LIFETIME}")
     assert_not_found(await media_client.get(extended))
+
+
+async def test_local_signing_never_lets_go_of_the_gil(local_storage: LocalStorage) -> None:
+    """URLs are signed and checked on the event loop. A call that let go of the GIL would wait up to a switch
+    interval to win it back from an image thread running Python (hmac.digest lets go at every call)."""
+    steps = 0
+    running, stop = threading.Event(), threading.Event()
+
+    def python_work() -> None:  # what an image thread does between libvips calls
+        nonlocal steps
+        running.set()
+        while not stop.is_set():
+            steps += 1
+
+    interval = sys.getswitchinterval()
+    # Long enough that, once this thread holds the GIL, the other runs only if the GIL is let go.
+    sys.setswitchinterval(0.5)
+    worker = threading.Thread(target=python_work)
+    worker.start()
+    try:
+        running.wait()  # returns holding the GIL, the worker waiting for it
+        before = steps
+        url = await local_storage.url("u1/g1/result.png")
+        query = parse_qs(urlsplit(url).query)
+        valid = local_storage.verify("u1/g1/result.png", int(query["expires"][0]), query["signature"][0])
+        after = steps
+    finally:
+        sys.setswitchinterval(interval)
+        stop.set()
+        worker.join()
+
+    assert valid
+    assert after == before
 
 
 async def test_local_signature_from_another_secret_is_not_found(
