@@ -317,6 +317,32 @@ async def test_local_media_response_headers(
     assert response.headers["cache-control"] == f"private, max-age={int(url_expires(url) - clock.now)}"
 
 
+@pytest.mark.parametrize("size", [media.READ_WHOLE_MAX_BYTES, media.READ_WHOLE_MAX_BYTES + 1, 3 * 1024 * 1024])
+async def test_local_media_serves_small_and_large_files_whole(
+    local_storage: LocalStorage, media_client: httpx.AsyncClient, size: int
+) -> None:
+    """Small files are answered from memory, larger ones streamed: either way, every byte and the same headers."""
+    data = JPEG + bytes(range(256)) * (size // 256)
+    data = data[:size]
+    await local_storage.put("u1/g1/original.jpg", data, "image/jpeg")
+
+    response = await media_client.get(await local_storage.url("u1/g1/original.jpg"))
+
+    assert response.status_code == 200
+    assert response.content == data
+    assert response.headers["content-length"] == str(size)
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_local_media_directory_is_not_found(
+    local_storage: LocalStorage, media_client: httpx.AsyncClient
+) -> None:
+    (local_storage.root / "u1" / "g1" / "folder.jpg").mkdir(parents=True)
+
+    assert_not_found(await media_client.get(await local_storage.url("u1/g1/folder.jpg")))
+
+
 async def test_local_media_route_is_not_in_the_api_docs() -> None:
     app = media_app(LocalStorage(Path("."), url_key=b"k", url_lifetime_seconds=LIFETIME))
 
