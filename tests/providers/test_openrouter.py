@@ -375,6 +375,22 @@ def test_data_url_exactly_at_the_cap_is_accepted():
         assert decode_data_url(data_url(b"y" * size), max_bytes=2000) == b"y" * size
 
 
+def test_data_url_broken_into_lines_is_decoded():
+    encoded = base64.encodebytes(RESULT).decode()  # MIME style: a line break every 76 characters
+    assert "\n" in encoded
+
+    assert decode_data_url("data:image/png;base64," + encoded.replace("\n", "\r\n"), max_bytes=10**7) == RESULT
+
+
+def test_data_url_with_characters_outside_base64_is_refused():
+    encoded = base64.b64encode(RESULT).decode()
+
+    for bad in ("*", "\u00a0", "é"):
+        with pytest.raises(OpenRouterError) as caught:
+            decode_data_url("data:image/png;base64," + encoded[:40] + bad + encoded[40:], max_bytes=10**7)
+        assert caught.value.detail == "data URL is not valid base64"
+
+
 def test_data_url_must_be_base64():
     with pytest.raises(OpenRouterError):
         decode_data_url("data:image/png,rawbytes", max_bytes=2000)

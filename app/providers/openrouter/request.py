@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import math
@@ -11,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import pybase64
 from PIL import Image, UnidentifiedImageError
 
 from app.styles import Style
@@ -85,7 +85,7 @@ async def _pieces(head: bytes, image: bytes, tail: bytes) -> AsyncIterator[bytes
     yield head
     view = memoryview(image)
     for start in range(0, len(image), _IMAGE_PIECE):
-        yield base64.b64encode(view[start:start + _IMAGE_PIECE])
+        yield pybase64.b64encode(view[start:start + _IMAGE_PIECE])
     yield tail
 
 
