@@ -183,11 +183,13 @@ def clean_image(
             out = im.jpegsave_buffer(Q=quality, subsample_mode="off" if full_colour else "on", keep=_KEEP_NONE)
         else:
             out = im.pngsave_buffer(compression=6, filter=_PNG_FILTER_ALL, keep=_KEEP_NONE)
-        clean = im if kept else out
+        clean: pyvips.Image | bytes = im if kept else out
         thumbnail = None
         if thumbnail_size is not None:
-            small = _reduced(clean, thumbnail_size)
-            thumbnail = small.webpsave_buffer(Q=THUMBNAIL_QUALITY, effort=THUMBNAIL_EFFORT, keep=_KEEP_NONE)
+            # In memory (a few hundred KB), so that the blank check below starts from it rather than from the
+            # whole picture again: 0.3 ms instead of 2.6 for a 1024 px photo.
+            clean = _reduced(clean, thumbnail_size).copy_memory()
+            thumbnail = clean.webpsave_buffer(Q=THUMBNAIL_QUALITY, effort=THUMBNAIL_EFFORT, keep=_KEEP_NONE)
         if min_detail and _detail(_reduced(clean, _DETAIL_SIZE)) < min_detail:
             raise ImageRejected(BLANK)
     except pyvips.Error as exc:  # pixels are decoded only now, as they stream into the encoder
