@@ -35,6 +35,8 @@ import pillow_heif
 import pyvips
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.slots import Slots
+
 pillow_heif.register_heif_opener()
 
 # How clients label what clean_image accepts (JPEG, PNG, WebP, HEIC/HEIF), so they can check a file before
@@ -213,15 +215,24 @@ def _detail(small: pyvips.Image) -> float:
 # pictures in memory while they wait for a core. Callers queue here instead (and the event loop never waits).
 IMAGE_THREADS = os.cpu_count() or 2
 _POOL = ThreadPoolExecutor(max_workers=IMAGE_THREADS, thread_name_prefix="image")
+# Who gets the next free image thread: a model's answer before an upload. With more work than the threads can
+# clean, generations under way finish first, rather than uploads being accepted faster than anything finishes:
+# every model answer waiting its turn holds at least its connection's first read in memory (about 250 KB), and
+# with uploads first (as they came) a thousand generations in flight took the API from 240 to 350 MB, for 20%
+# more uploads accepted. Answers cannot outnumber the uploads that started them, so uploads are not starved; and
+# one that has waited IMAGE_WAIT_PROMOTE_SECONDS goes first anyway.
+IMAGE_WAIT_PROMOTE_SECONDS = 10.0
+IMAGE_SLOTS = Slots(IMAGE_THREADS, promote_after=IMAGE_WAIT_PROMOTE_SECONDS)
 # Model answers held at once, waiting for these threads or in them (app.providers.base.AnswerSlot): enough to keep
 # every thread busy while the next answers are read, few enough that a burst of results costs megabytes, not
 # hundreds of them.
 ANSWERS_IN_MEMORY = 4 * IMAGE_THREADS
 
 
-async def clean(data: bytes, **options: Any) -> CleanImage:
-    """`clean_image`, run in the image threads."""
-    return await asyncio.get_running_loop().run_in_executor(_POOL, functools.partial(clean_image, data, **options))
+async def clean(data: bytes, *, priority: bool = False, **options: Any) -> CleanImage:
+    """`clean_image`, run in the image threads; with `priority` (a model's answer), before uploads that wait."""
+    async with IMAGE_SLOTS.hold(priority=priority):
+        return await asyncio.get_running_loop().run_in_executor(_POOL, functools.partial(clean_image, data, **options))
 
 
 def _sniff(data: bytes) -> str:

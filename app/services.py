@@ -21,11 +21,11 @@ from app.db import create_engine, create_reading_engine, create_sessionmaker
 from app.errors import describe_exception
 from app.generations.events import FinishedGenerations
 from app.generations.leases import LeaseKeeper
-from app.generations.slots import ModelSlots
 from app.memory import keep_few_malloc_arenas
 from app.plain_reads import ReadConnections
 from app.providers import create_provider
 from app.providers.base import ImageProvider
+from app.slots import Slots
 from app.storage import Storage, create_storage
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class Services:
     payments: Payments
     queue: WorkQueue
     # Bounds concurrent model calls in this process (model calls are slow and metered), priority first.
-    model_slots: ModelSlots
+    model_slots: Slots
     # Bounds the model answers this process holds in memory at once (app.providers.base.AnswerSlot).
     answer_places: asyncio.Semaphore
     events: FinishedGenerations
@@ -82,7 +82,7 @@ class Services:
             provider=create_provider(settings),
             payments=create_payments(settings),
             queue=queue,
-            model_slots=ModelSlots(settings.model_concurrency),
+            model_slots=Slots(settings.model_concurrency),
             answer_places=asyncio.Semaphore(images.ANSWERS_IN_MEMORY),
             events=events,
             leases=LeaseKeeper(sessionmaker, settings.generation_lease_seconds),

@@ -1,3 +1,4 @@
+import asyncio
 import io
 import struct
 import threading
@@ -514,3 +515,34 @@ async def test_clean_runs_in_the_image_threads_not_on_the_event_loop(monkeypatch
     [(ident, name)] = threads
     assert ident != loop_thread
     assert name.startswith("image")
+
+
+async def test_a_model_answer_gets_the_next_image_thread_before_uploads_that_waited_longer() -> None:
+    import app.images as images
+
+    picture = encode(gradient(300, 200), "PNG")
+    finished: list[str] = []
+
+    async def cleaned(name: str, priority: bool) -> None:
+        await images.clean(picture, priority=priority, output="jpeg", **LIMITS)
+        finished.append(name)
+
+    # Every image thread taken: what comes next waits its turn.
+    taken = [images.IMAGE_SLOTS.hold() for _ in range(images.IMAGE_THREADS)]
+    for place in taken:
+        await place.__aenter__()
+    try:
+        uploads = [asyncio.create_task(cleaned(f"upload-{i}", False)) for i in range(2)]
+        await asyncio.sleep(0)
+        answer = asyncio.create_task(cleaned("answer", True))
+        await asyncio.sleep(0)
+
+        await taken.pop().__aexit__(None, None, None)  # one thread free: the answer takes it
+        await answer
+        assert finished == ["answer"]
+        assert not any(upload.done() for upload in uploads)
+    finally:
+        for place in taken:
+            await place.__aexit__(None, None, None)
+    await asyncio.gather(*uploads)
+    assert sorted(finished) == ["answer", "upload-0", "upload-1"]

@@ -103,9 +103,10 @@ async def _run(services: Services, lease: Lease, priority: bool, claimed_at: flo
             return
 
         try:
-            image = await images.clean(
-                result.image, max_pixels=services.settings.max_image_pixels, max_side=RESULT_MAX_SIDE, output="jpeg",
-                quality=RESULT_QUALITY, full_colour=True, thumbnail_size=services.settings.thumbnail_size,
+            image = await images.clean(  # before any upload waiting for an image thread: see images.IMAGE_SLOTS
+                result.image, priority=True, max_pixels=services.settings.max_image_pixels, max_side=RESULT_MAX_SIDE,
+                output="jpeg", quality=RESULT_QUALITY, full_colour=True,
+                thumbnail_size=services.settings.thumbnail_size,
             )
         except ImageRejected:
             logger.warning("generation %s: model answer is not a usable image", generation.id)

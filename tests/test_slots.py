@@ -1,14 +1,14 @@
-"""The model slots: a bound on calls at once; priority first while all are busy; nobody starved."""
+"""Slots: a bound on work at once; priority first while all are taken; nobody starved."""
 
 from __future__ import annotations
 
 import asyncio
 
-from app.generations.slots import ModelSlots
-from tests.support import ManualClock, StartApi, faint_png
+from app.slots import Slots
+from tests.support import ManualClock
 
 
-async def run_in_order(slots: ModelSlots, jobs: list[tuple[str, bool]], started: list[str]) -> None:
+async def run_in_order(slots: Slots, jobs: list[tuple[str, bool]], started: list[str]) -> None:
     release = asyncio.Event()
 
     async def job(name: str, priority: bool) -> None:
@@ -28,14 +28,14 @@ async def run_in_order(slots: ModelSlots, jobs: list[tuple[str, bool]], started:
 
 async def test_priority_waiters_start_before_others_that_came_earlier() -> None:
     started: list[str] = []
-    await run_in_order(ModelSlots(1), [("a", False), ("b", False), ("pro-1", True), ("c", False), ("pro-2", True)],
+    await run_in_order(Slots(1), [("a", False), ("b", False), ("pro-1", True), ("c", False), ("pro-2", True)],
                        started)
     assert started == ["first", "pro-1", "pro-2", "a", "b", "c"]
 
 
 async def test_a_long_wait_is_promoted_so_nobody_waits_forever() -> None:
     clock = ManualClock()
-    slots = ModelSlots(1, promote_after=30, clock=clock)
+    slots = Slots(1, promote_after=30, clock=clock)
     started: list[str] = []
     release = asyncio.Event()
 
@@ -57,7 +57,7 @@ async def test_a_long_wait_is_promoted_so_nobody_waits_forever() -> None:
 
 
 async def test_never_more_holders_than_slots_and_a_cancelled_waiter_loses_nothing() -> None:
-    slots = ModelSlots(2)
+    slots = Slots(2)
     holding = 0
     most = 0
 
@@ -79,20 +79,3 @@ async def test_never_more_holders_than_slots_and_a_cancelled_waiter_loses_nothin
     assert slots.waiting == 0
     async with slots.hold(), slots.hold():  # both slots are free again
         pass
-
-
-async def test_every_generation_gives_its_answer_place_back(start_api: StartApi) -> None:
-    """With room for one model answer at a time, generation after generation completes, failed ones included:
-    each gives its place back once its files are stored (or its failure recorded)."""
-    api = await start_api(signup_credits=100)
-    api.services.answer_places = asyncio.Semaphore(1)
-    me = await api.register()
-
-    statuses = []
-    for picture in (None, faint_png(), None, None):  # the faint one fails at the model
-        upload = await api.upload(me, picture, extra_headers={"Prefer": "wait=30"})
-        assert upload.status_code in (201, 502), upload.text
-        statuses.append(upload.json()["generation"]["status"])
-
-    assert statuses == ["completed", "failed", "completed", "completed"]
-    assert not api.services.answer_places.locked()

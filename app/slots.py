@@ -1,8 +1,10 @@
-"""The model slots of a process: at most MODEL_CONCURRENCY model calls at once, and who goes next when all are busy.
+"""Places for work that may not all run at once, and who goes next when all are taken.
 
-Generations of accounts whose plan has priority (Pro) start before the others that wait, but nobody waits
-forever: a waiting generation without priority that has waited longer than `promote_after` seconds goes first.
-The order is kept among the work this process holds (the in-process queue's, or what a Redis worker took).
+Work with priority starts before the other work that waits, but nobody waits forever: work without priority that
+has waited longer than `promote_after` seconds goes first. A process has two such bounds: its model calls
+(MODEL_CONCURRENCY, where generations of accounts whose plan has priority (Pro) go first, among the work this
+process holds: the in-process queue's, or what a Redis worker took) and its image threads (app.images, where a
+model's answer goes before an upload).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from contextlib import asynccontextmanager
 PROMOTE_AFTER_SECONDS = 30.0
 
 
-class ModelSlots:
+class Slots:
     def __init__(self, size: int, *, promote_after: float = PROMOTE_AFTER_SECONDS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._free = size
