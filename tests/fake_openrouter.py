@@ -87,6 +87,7 @@ class FakeOpenRouter:
     def __init__(self) -> None:
         self.result = make_result_image()
         self.received: list[tuple[dict[str, str], dict]] = []
+        self.client_ports: list[int] = []  # of each answered call: a new port is a new connection
         self.delay = 0.0
         self.in_flight = 0
         self.most_in_flight = 0  # the most requests it held at once
@@ -109,6 +110,7 @@ class FakeOpenRouter:
         if problems := request_problems(body):
             return error(400, "; ".join(problems))
         self.received.append((dict(request.headers), body))
+        self.client_ports.append(request.client.port if request.client else 0)
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:

@@ -22,6 +22,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from app.providers.base import AnswerSlot, FailureKind, ProviderError, image_of
 from app.providers.openrouter import OpenRouterProvider
+from app.providers.openrouter.client import KEEPALIVE_SECONDS
 from app.styles import STYLES
 from tests.fake_openrouter import (
     COST,
@@ -120,6 +121,23 @@ async def test_provider_over_real_http(fake, fake_url, portrait):
     assert headers["x-title"] == "AIVenger"
     assert body["messages"][0]["content"][0]["text"] == STYLES["dc"].prompt
     assert body["image_config"] == {"aspect_ratio": "1:1"}  # the portrait is 512x512
+
+
+async def test_a_connection_idle_for_longer_than_the_keepalive_is_not_reused(fake, fake_url, portrait):
+    """The fake is uvicorn, which closes connections idle for 5 s: a call reusing one just then would fail after
+    reaching the model. A connection is reused right after a call, and not once idle past KEEPALIVE_SECONDS."""
+    provider = OpenRouterProvider(api_key=KEY, base_url=fake_url, referer="https://aivenger.test")
+    try:
+        for name in ("first", "right-after"):
+            await provider.generate(image_of(portrait), "image/jpeg", STYLES["dc"], generation_id=name)
+        await asyncio.sleep(KEEPALIVE_SECONDS + 0.3)
+        await provider.generate(image_of(portrait), "image/jpeg", STYLES["dc"], generation_id="after-a-pause")
+    finally:
+        await provider.aclose()
+
+    first, right_after, after_a_pause = fake.client_ports[-3:]
+    assert right_after == first
+    assert after_a_pause != first
 
 
 async def test_every_model_slot_reaches_the_model_at_once(make_settings, portrait):
