@@ -218,9 +218,10 @@ _POOL = ThreadPoolExecutor(max_workers=IMAGE_THREADS, thread_name_prefix="image"
 # Who gets the next free image thread: a model's answer before an upload. With more work than the threads can
 # clean, generations under way finish first, rather than uploads being accepted faster than anything finishes:
 # every model answer waiting its turn holds at least its connection's first read in memory (about 250 KB), and
-# with uploads first (as they came) a thousand generations in flight took the API from 240 to 350 MB, for 20%
-# more uploads accepted. Answers cannot outnumber the uploads that started them, so uploads are not starved; and
-# one that has waited IMAGE_WAIT_PROMOTE_SECONDS goes first anyway.
+# with uploads first (as they came) a thousand generations in flight took the API from 240 to 350 MB. It did
+# accept more uploads meanwhile (19-26/s against 10-16/s on 2 cores), at a rate it could not keep: the backlog
+# grew for as long as it ran. Answers cannot outnumber the uploads that started them, so uploads are not
+# starved; and one that has waited IMAGE_WAIT_PROMOTE_SECONDS goes first anyway.
 IMAGE_WAIT_PROMOTE_SECONDS = 10.0
 IMAGE_SLOTS = Slots(IMAGE_THREADS, promote_after=IMAGE_WAIT_PROMOTE_SECONDS)
 # Model answers held at once, waiting for these threads or in them (app.providers.base.AnswerSlot): enough to keep
