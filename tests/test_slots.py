@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from app.slots import Slots
 from tests.support import ManualClock
 
+Job = Callable[[str, bool], Coroutine[Any, Any, None]]
 
-async def run_in_order(slots: Slots, jobs: list[tuple[str, bool]], started: list[str]) -> None:
+
+def recorded_jobs(slots: Slots, started: list[str]) -> tuple[Job, asyncio.Event]:
+    """A job that notes its name in `started` once it holds a slot, and keeps it until the event is set."""
     release = asyncio.Event()
 
     async def job(name: str, priority: bool) -> None:
@@ -16,6 +21,11 @@ async def run_in_order(slots: Slots, jobs: list[tuple[str, bool]], started: list
             started.append(name)
             await release.wait()
 
+    return job, release
+
+
+async def run_in_order(slots: Slots, jobs: list[tuple[str, bool]], started: list[str]) -> None:
+    job, release = recorded_jobs(slots, started)
     blocker = asyncio.create_task(job("first", False))
     await asyncio.sleep(0)
     tasks = []
@@ -37,13 +47,7 @@ async def test_a_long_wait_is_promoted_so_nobody_waits_forever() -> None:
     clock = ManualClock()
     slots = Slots(1, promote_after=30, clock=clock)
     started: list[str] = []
-    release = asyncio.Event()
-
-    async def job(name: str, priority: bool) -> None:
-        async with slots.hold(priority=priority):
-            started.append(name)
-            await release.wait()
-
+    job, release = recorded_jobs(slots, started)
     first = asyncio.create_task(job("first", True))
     await asyncio.sleep(0)
     patient = asyncio.create_task(job("patient", False))
