@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -331,10 +332,41 @@ async def _failed_generations(database: Database) -> int:
 # -- figure 5: wall time of an upload with Prefer: wait ---------------------------------------------------------------
 
 
-async def _timed_upload(http: httpx.AsyncClient, account: Account, photo: bytes) -> tuple[int, float]:
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class _Timed:
+    """One upload with `Prefer: wait`: its answer and wall time, and where that time went, read off the
+    generation's own timestamps (same machine, same clock): before its row was written (reading, cleaning,
+    storing, charging the photo), from the row to its end (the model, then its answer cleaned and stored), and
+    from its end to the answer (waking the request). Empty phases when the answer carried no generation."""
+
+    status: int
+    ms: float
+    phases: tuple[float, float, float] | None
+
+
+async def _timed_upload(http: httpx.AsyncClient, account: Account, photo: bytes) -> _Timed:
+    started_at, started = time.time(), time.perf_counter()
     answer = await client.upload(http, account, photo, wait=30)
-    return answer.status_code, (time.perf_counter() - started) * 1000
+    ms = (time.perf_counter() - started) * 1000
+    ended_at = started_at + ms / 1000
+    try:
+        generation = answer.json()["generation"]
+        created = datetime.fromisoformat(generation["createdAt"].replace("Z", "+00:00")).timestamp()
+        updated = datetime.fromisoformat(generation["updatedAt"].replace("Z", "+00:00")).timestamp()
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return _Timed(answer.status_code, ms, None)
+    return _Timed(answer.status_code, ms,
+                  ((created - started_at) * 1000, (updated - created) * 1000, (ended_at - updated) * 1000))
+
+
+def _phases_note(group: list[_Timed]) -> str:
+    """The median of each phase (see _Timed), to show which part of the wall time grew."""
+    phases = [timed.phases for timed in group if timed.phases is not None]
+    if not phases:
+        return ""
+    before, model, wake = (median([p[i] for p in phases]) for i in range(3))
+    return (f"median: {before:.0f} ms before the row, {model:.0f} from the row to done, "
+            f"{wake:.0f} from done to the answer")
 
 
 async def fig_wait_wall_time(run: Run) -> list[Row]:
@@ -354,17 +386,18 @@ async def fig_wait_wall_time(run: Run) -> list[Row]:
     limit = WAIT_MODEL_SECONDS * 1000 + WAIT_SLACK_MS
     model_ms = f"{WAIT_MODEL_SECONDS * 1000:.0f} (model)"
 
-    def answers(group: list[tuple[int, float]]) -> tuple[bool, str]:
+    def answers(group: list[_Timed]) -> tuple[bool, str]:
         # 201 is a completed generation; a 202 means the wait ran out first, a 502 that the model failed.
-        statuses = Counter(status for status, _ in group)
-        return set(statuses) == {201}, "" if set(statuses) == {201} else f"answers: {dict(statuses)}"
+        statuses = Counter(timed.status for timed in group)
+        ok = set(statuses) == {201}
+        return ok, "; ".join(note for note in (_phases_note(group), "" if ok else f"answers: {dict(statuses)}") if note)
 
     alone_ok, alone_note = answers(alone)
     together_ok, together_note = answers(together)
     if not (alone_ok and together_ok):
         together_note += f"; API: {api_log}"
-    alone_ms = median([ms for _, ms in alone])
-    together_ms = [ms for _, ms in together]
+    alone_ms = median([timed.ms for timed in alone])
+    together_ms = [timed.ms for timed in together]
     p50 = percentile(together_ms, 50)
     return [
         Row(f"5 wait=30 alone, median of {WAIT_ALONE_RUNS} ms", f"{alone_ms:.0f}", model_ms,
