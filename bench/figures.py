@@ -351,8 +351,8 @@ async def _timed_upload(http: httpx.AsyncClient, account: Account, photo: bytes)
     ended_at = started_at + ms / 1000
     try:
         generation = answer.json()["generation"]
-        created = datetime.fromisoformat(generation["createdAt"].replace("Z", "+00:00")).timestamp()
-        updated = datetime.fromisoformat(generation["updatedAt"].replace("Z", "+00:00")).timestamp()
+        created = datetime.fromisoformat(generation["createdAt"]).timestamp()  # Python 3.11 reads the "Z"
+        updated = datetime.fromisoformat(generation["updatedAt"]).timestamp()
     except (ValueError, KeyError, TypeError, AttributeError):
         return _Timed(answer.status_code, ms, None)
     return _Timed(answer.status_code, ms,
