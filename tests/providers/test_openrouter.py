@@ -385,7 +385,7 @@ def test_data_url_broken_into_lines_is_decoded():
 def test_data_url_with_characters_outside_base64_is_refused():
     encoded = base64.b64encode(RESULT).decode()
 
-    for bad in ("*", "\u00a0", "é"):
+    for bad in ("*", "\u00a0", "é", "\r\n\u00a0"):  # a no-break space is refused beside line breaks too
         with pytest.raises(OpenRouterError) as caught:
             decode_data_url("data:image/png;base64," + encoded[:40] + bad + encoded[40:], max_bytes=10**7)
         assert caught.value.detail == "data URL is not valid base64"
