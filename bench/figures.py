@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import os
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,7 @@ from bench import client, wrk
 from bench.client import Account
 from bench.common import api_env, base_env, progress
 from bench.database import Database
-from bench.procs import Fleet, Process, logged_errors, peak_rss_bytes, rss_bytes
+from bench.procs import Fleet, Process, cpu_seconds, logged_errors, peak_rss_bytes, rss_bytes
 from bench.report import Row, error_row, missing_row
 from bench.stats import median, percentile
 
@@ -274,13 +275,13 @@ async def fig_uploads_under_load(run: Run, loop_per_second: float | None) -> lis
             # for a while, so that acceptance competes with the completions as it does for good.
             while state.in_flight < LOAD_IN_FLIGHT and time.monotonic() - started < LOAD_RAMP_MAX_SECONDS:
                 await asyncio.sleep(0.25)
-            window_start, in_flight_at_start = time.monotonic(), state.in_flight
+            window_start, in_flight_at_start, cpu_at_start = time.monotonic(), state.in_flight, cpu_seconds(api.pid)
             progress(f"uploads: {in_flight_at_start} in flight; measuring {LOAD_WINDOW_SECONDS:.0f} s")
             rss_samples = []
             while time.monotonic() - window_start < LOAD_WINDOW_SECONDS:
                 rss_samples.append(rss_bytes(api.pid))
                 await asyncio.sleep(0.5)
-            window_end, in_flight_at_end = time.monotonic(), state.in_flight
+            window_end, in_flight_at_end, cpu_at_end = time.monotonic(), state.in_flight, cpu_seconds(api.pid)
             peak_rss = max([peak_rss_bytes(api.pid), *rss_samples])
             stop.set()
             # Uploads still under way are cut: the window is over, and a clogged server must not hold the report.
@@ -301,8 +302,9 @@ async def fig_uploads_under_load(run: Run, loop_per_second: float | None) -> lis
     notes = (f"{LOAD_CLIENTS} clients; in flight {in_flight_at_start} at window start, {in_flight_at_end} at end, "
              f"peak {state.peak_in_flight} (before: {before}); {len(accepted)} accepted in the "
              f"{window_end - window_start:.0f} s window ({all_accepted} in all), other answers in the window "
-             f"{dict(others) or 'none'} (0: no answer, a client error); {failed} generations failed; API: "
-             f"{api_log}")
+             f"{dict(others) or 'none'} (0: no answer, a client error); {failed} generations failed; "
+             f"{_uploads_cpu_note(cpu_at_end - cpu_at_start, window_end - window_start, len(accepted))}; "
+             f"API: {api_log}")
     # POST latency of every answer in the window: when nothing is accepted, the refusals are what clients got.
     latencies = accepted or [seconds * 1000 for _, seconds in in_window]
     rows = []
@@ -319,6 +321,37 @@ async def fig_uploads_under_load(run: Run, loop_per_second: float | None) -> lis
     rows.append(Row("4 API peak RSS", f"{peak_rss / 1e6:.0f} MB", target=f"<= {RSS_MAX_BYTES / 1e6:.0f} MB",
                     ok=peak_rss <= RSS_MAX_BYTES))
     return rows
+
+
+CORES = os.cpu_count() or 1
+
+
+def _uploads_cpu_note(cpu: float, wall: float, accepted: int) -> str:
+    """The API's CPU time in the window, and the rate it would allow with every core busy: at that cost per
+    accepted upload (its generation's work included, since as many finish as start), no schedule does better."""
+    note = f"API CPU {cpu:.1f} s in {wall:.1f} s ({cpu / wall / CORES:.0%} of {CORES} cores)"
+    if not accepted or not cpu:
+        return note
+    per_upload = cpu / accepted
+    return (f"{note}, {per_upload * 1000:.0f} ms per accepted upload: at most {CORES / per_upload:.1f}/s on "
+            f"{CORES} cores")
+
+
+def _wait_cpu_note(cpu: float, answers: int) -> str:
+    """The API's CPU time per generation, and the earliest the median answer could come at that cost.
+
+    The k-th answer (k = half of them) needs the work of k generations, P of CPU before each one's model call and
+    Q after it, on C cores. Their calls cannot all have started before kP/C, and the last to start still has its
+    model's time and its Q to go: no answer before kP/C + model + Q/C. Their answers' work cannot start before the
+    model's time, so not before model + kQ/C either. The larger of the two is at least model + k(P+Q)/(2C),
+    whatever the order of the work."""
+    if not answers or not cpu:
+        return f"API CPU {cpu:.1f} s"
+    per_generation = cpu / answers
+    k = -(-answers // 2)
+    floor = WAIT_MODEL_SECONDS + k * per_generation / (2 * CORES)
+    return (f"API CPU {per_generation * 1000:.0f} ms per generation: on {CORES} cores the median answer cannot "
+            f"come before {floor * 1000:.0f} ms")
 
 
 async def _failed_generations(database: Database) -> int:
@@ -378,7 +411,9 @@ async def fig_wait_wall_time(run: Run) -> list[Row]:
             accounts = await client.sign_up_many(http, WAIT_TOGETHER + 1)
             await _timed_upload(http, accounts[0], run.photo)  # warm-up: first connections, first imports
             alone = [await _timed_upload(http, accounts[0], run.photo) for _ in range(WAIT_ALONE_RUNS)]
+            cpu = cpu_seconds(api.pid)
             together = await asyncio.gather(*(_timed_upload(http, a, run.photo) for a in accounts[1:]))
+            together_cpu = _wait_cpu_note(cpu_seconds(api.pid) - cpu, len(together))
         api_log = logged_errors(api)
     finally:
         run.fleet.stop(api)
@@ -394,6 +429,7 @@ async def fig_wait_wall_time(run: Run) -> list[Row]:
 
     alone_ok, alone_note = answers(alone)
     together_ok, together_note = answers(together)
+    together_note = "; ".join(note for note in (together_note, together_cpu) if note)
     if not (alone_ok and together_ok):
         together_note += f"; API: {api_log}"
     alone_ms = median([timed.ms for timed in alone])

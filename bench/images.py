@@ -68,7 +68,7 @@ def small_photo() -> bytes:
 
 def _bare_pillow(data: bytes) -> bytes:
     """The least Pillow can do: draft-mode decode, one LANCZOS resize to the long side, encode at q90."""
-    im = Image.open(io.BytesIO(data))
+    im: Image.Image = Image.open(io.BytesIO(data))
     im.draft("RGB", (MAX_SIDE, MAX_SIDE))
     scale = MAX_SIDE / max(im.size)
     if scale < 1:

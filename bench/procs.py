@@ -67,6 +67,13 @@ def rss_bytes(pid: int) -> int:
     return _proc_status_kb(pid, "VmRSS") * 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) the process has used so far, all its threads together (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
+
+
 @dataclass
 class Process:
     name: str
