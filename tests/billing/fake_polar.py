@@ -219,6 +219,10 @@ class FakePolar:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> FakePolar:
+        # The SDK's models are built on first use (half a second for a checkout): built before serving, so that no
+        # first answer is slow enough to pass for a hanging Polar.
+        for model in (outputs.Checkout, outputs.CustomerSession, outputs.Order):
+            build(model)
         self._thread.start()
         return self
 
