@@ -30,6 +30,7 @@ from bench.procs import Fleet, Process, cpu_seconds, logged_errors, peak_rss_byt
 from bench.report import Row, error_row, missing_row
 from bench.stats import median, percentile
 
+CORES = os.cpu_count() or 1
 READ_TARGET = 0.5  # ours >= half the bare reference's req/s
 GALLERY_UPLOADS = 55  # a full page of 50, and a next page
 GALLERY_MAX_BYTES = 1_000_000
@@ -323,12 +324,9 @@ async def fig_uploads_under_load(run: Run, loop_per_second: float | None) -> lis
     return rows
 
 
-CORES = os.cpu_count() or 1
-
-
 def _uploads_cpu_note(cpu: float, wall: float, accepted: int) -> str:
     """The API's CPU time in the window, and the rate it would allow with every core busy: at that cost per
-    accepted upload (its generation's work included, since as many finish as start), no schedule does better."""
+    accepted upload (its generation's work included, as about as many finish as start), no schedule does better."""
     note = f"API CPU {cpu:.1f} s in {wall:.1f} s ({cpu / wall / CORES:.0%} of {CORES} cores)"
     if not accepted or not cpu:
         return note
