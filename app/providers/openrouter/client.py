@@ -28,6 +28,7 @@ from app.providers.openrouter.errors import (
     safe_token,
 )
 from app.providers.openrouter.fetch import ImageFetcher, Resolver, read_capped, resolve_with_loop
+from app.providers.openrouter.pools import SpreadTransport
 from app.providers.openrouter.request import StreamedBody, streamed_body
 from app.styles import Style
 
@@ -51,6 +52,16 @@ KEY_UNREACHABLE_TTL = 30.0
 BREAKER_FAILURES = frozenset({FailureKind.UNAVAILABLE, FailureKind.RATE_LIMITED, FailureKind.MISCONFIGURED})
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+def connection_limits(concurrency: int) -> httpx.Limits:
+    """One connection per call that may run at once (MODEL_CONCURRENCY), each kept open for the next call, plus a
+    few for the key check and image downloads. httpx's own defaults (100 connections, 20 kept) would make a second,
+    hidden limit: calls beyond 100 waited for a connection and failed after the pool's time-out, and a connection
+    closed after each answer costs the next call a new TLS handshake."""
+    connections = concurrency + _SPARE_CONNECTIONS
+    return httpx.Limits(max_connections=connections, max_keepalive_connections=connections,
+                        keepalive_expiry=KEEPALIVE_SECONDS)
 
 
 @dataclass
@@ -103,14 +114,8 @@ class OpenRouterProvider:
         self._max_answer_bytes = max_image_bytes * 4 // 3 + 1024 * 1024
         self._breaker = breaker or CircuitBreaker(clock=clock)
         self._owns_client = client is None
-        # One connection per call that may run at once (MODEL_CONCURRENCY), each kept open for the next call, plus a
-        # few for the key check and image downloads. httpx's own defaults (100 connections, 20 kept) would make a
-        # second, hidden limit: calls beyond 100 waited for a connection and failed after the pool's time-out, and
-        # a connection closed after each answer costs the next call a new TLS handshake.
-        limits = httpx.Limits(max_connections=concurrency + _SPARE_CONNECTIONS,
-                              max_keepalive_connections=concurrency + _SPARE_CONNECTIONS,
-                              keepalive_expiry=KEEPALIVE_SECONDS)
-        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, limits=limits)
+        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False,
+                                                   transport=SpreadTransport(connection_limits(concurrency)))
         self._sleep = sleep
         self._clock = clock
         self._fetcher = ImageFetcher(
