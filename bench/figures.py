@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import client, wrk
+from bench import client, pools, wrk
 from bench.client import Account
 from bench.common import api_env, base_env, progress
 from bench.database import Database
@@ -481,6 +481,21 @@ async def fig_more_processes(run: Run, single: Process, account: Account) -> lis
     return [Row("7 list req/s, 2 processes vs 1", f"{two.requests_per_second:,.0f}",
                 f"{one.requests_per_second:,.0f} (1 proc)", ratio, "> 1.00x", clean and ratio > 1.0,
                 "" if clean else "non-2xx answers or socket errors during wrk")]
+
+
+# -- figure 8: the model's calls, hundreds at once ---------------------------------------------------------------------
+
+
+async def fig_model_calls(run: Run) -> list[Row]:
+    """The API's HTTP client's CPU per model call, its connections spread over small pools against httpx's one pool
+    (bench/pools.py). For information: it shows why the pools are spread, and no figure of the issue asks for it."""
+    server = await run.fleet.start_uvicorn("model-calls-server", "bench.pools:app", base_env())
+    try:
+        result = await pools.measure(server.url)
+    finally:
+        run.fleet.stop(server)
+    return [Row(f"8 model calls, {result['calls']} at once: client CPU per call", f"{result['ours_ms']:.2f} ms",
+                f"{result['reference_ms']:.2f} ms (one pool)", float(result["ratio"]), note=str(result["note"]))]
 
 
 async def guarded(label: str, figure: Awaitable[list[Row]]) -> list[Row]:

@@ -33,8 +33,8 @@ def _describe_machine() -> str:
 
 
 def _chosen() -> set[str]:
-    """BENCH_ONLY=reads,images,wait,uploads limits a run to some groups of figures (all by default)."""
-    groups = {"reads", "images", "wait", "uploads"}
+    """BENCH_ONLY=reads,images,wait,uploads,calls limits a run to some groups of figures (all by default)."""
+    groups = {"reads", "images", "wait", "uploads", "calls"}
     only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
     return only & groups if only else groups
 
@@ -83,7 +83,11 @@ async def _measure(run: Run) -> list[Row]:
     if "uploads" in chosen:
         progress("figure 4: uploads under load")
         rows += await guarded("4 uploads under load", figures.fig_uploads_under_load(run, loop_per_second))
-    return rows + wait_rows + gallery_rows + more_rows
+    calls_rows: list[Row] = []
+    if "calls" in chosen:
+        progress("figure 8: model calls at once")
+        calls_rows = await guarded("8 model calls", figures.fig_model_calls(run))
+    return rows + wait_rows + gallery_rows + more_rows + calls_rows
 
 
 async def main_async() -> int:
