@@ -114,8 +114,10 @@ class OpenRouterProvider:
         self._max_answer_bytes = max_image_bytes * 4 // 3 + 1024 * 1024
         self._breaker = breaker or CircuitBreaker(clock=clock)
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False,
-                                                   transport=SpreadTransport(connection_limits(concurrency)))
+        limits = connection_limits(concurrency)
+        # The limits as well: they still size the pool of a proxy taken from the environment (HTTPS_PROXY).
+        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, limits=limits,
+                                                   transport=SpreadTransport(limits))
         self._sleep = sleep
         self._clock = clock
         self._fetcher = ImageFetcher(
