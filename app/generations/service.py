@@ -276,7 +276,11 @@ async def _charge(session: AsyncSession, settings: Settings, generations: list[G
             if remaining is None:
                 raise InsufficientCredits()
             await _enforce_rate_limit(session, first.user_id, settings.rate_limit_per_minute, len(generations))
-            for generation in generations:
+            # A microsecond apart, in the order they were made: a replay reads a batch back by (created_at, id)
+            # (repository.batch), and the clock can give every variation the same microsecond.
+            made_at = utcnow()
+            for index, generation in enumerate(generations):
+                generation.created_at = made_at + timedelta(microseconds=index)
                 repository.add(session, generation)
             await session.flush()
     except IntegrityError:

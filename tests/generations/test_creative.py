@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
+import uuid
+from datetime import UTC, datetime, tzinfo
 
 import pytest
 import respx
 from PIL import Image
 
+from app import models
 from tests.support import PORTRAIT, Api, faint_png, ledger, user_id
 
 WAIT = {"Prefer": "wait=30"}
@@ -95,6 +99,31 @@ async def test_variations_share_a_batch_and_are_charged_together(start_api) -> N
     await api.client.delete(f"/generations/{body['generations'][0]['id']}", headers=me)
     other = body["generations"][1]
     assert (await api.client.get(other["originalImageUrl"])).status_code == 200
+
+
+async def test_a_replay_lists_variations_made_within_one_microsecond_in_the_order_they_were_made(
+    start_api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = await start_api(signup_credits=40, rate_limit_per_minute=20)
+    me = await api.register()
+    # A clock that gives every variation the same moment, and ids that sort against the order they are made in.
+    moment = datetime.now(UTC)
+
+    class Stopped(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Stopped:  # type: ignore[override]
+            return moment  # type: ignore[return-value]
+
+    countdown = itertools.count(2**100, -1)
+    monkeypatch.setattr(models, "datetime", Stopped)
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=next(countdown)))
+
+    made = (await create(api, me, {**WAIT, "Idempotency-Key": "same-moment"}, variations=3)).json()
+    replay = (await create(api, me, {"Idempotency-Key": "same-moment"}, variations=3)).json()
+
+    made_ids = [g["id"] for g in made["generations"]]
+    assert made_ids == sorted(made_ids, reverse=True)  # as made, against the ids' own order
+    assert [g["id"] for g in replay["generations"]] == made_ids
 
 
 async def test_variations_are_all_or_nothing(start_api) -> None:
