@@ -9,7 +9,7 @@ first round opens the connections, the second is measured. The figure is the CPU
 from __future__ import annotations
 
 import asyncio
-import resource
+import os
 import time
 from typing import Any
 
@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from app.providers.openrouter.client import connection_limits
 from app.providers.openrouter.pools import SpreadTransport
+from bench.procs import cpu_seconds
 
 CALLS = 300
 HOLD_SECONDS = 2.0
@@ -38,11 +39,6 @@ async def health(request: Request) -> PlainTextResponse:
 app = Starlette(routes=[Route("/hold", hold), Route("/health", health)])
 
 
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def _round(client: httpx.AsyncClient, url: str, calls: int) -> tuple[float, float, int]:
     """CPU seconds per call, the wall time, and how many calls did not answer 200."""
 
@@ -53,9 +49,9 @@ async def _round(client: httpx.AsyncClient, url: str, calls: int) -> tuple[float
         except httpx.HTTPError:
             return 0
 
-    cpu, started = _cpu_seconds(), time.perf_counter()
+    cpu, started = cpu_seconds(os.getpid()), time.perf_counter()
     statuses = await asyncio.gather(*(one(i) for i in range(calls)))
-    return (_cpu_seconds() - cpu) / calls, time.perf_counter() - started, sum(1 for s in statuses if s != 200)
+    return (cpu_seconds(os.getpid()) - cpu) / calls, time.perf_counter() - started, sum(1 for s in statuses if s != 200)
 
 
 async def measure(url: str, calls: int = CALLS) -> dict[str, Any]:
