@@ -32,7 +32,7 @@ from app.schemas import DOCUMENTED_AS_REQUIRED
 from app.security_headers import SecurityHeaders
 from app.services import Services
 from app.sharing import routes as sharing_routes
-from app.users.auth import AUTH_COOKIE_NAME
+from app.users.auth import AUTH_COOKIE_NAME, check_caller_routes
 from app.users.routes import cookie_auth_router
 from app.users.routes import router as users_router
 
@@ -170,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(client_config.router)
+    check_caller_routes(app.routes)
     docs.mount(app)
     spa.mount(app, settings.frontend_dist)
 

@@ -42,7 +42,7 @@ from app.generations.schemas import (
 from app.models import GenerationStatus
 from app.schemas import DOCUMENTED_AS_REQUIRED, Deleted, Text, json_answer
 from app.styles import DEFAULT_STYLE, MAX_WISHES, STYLES
-from app.users.auth import CurrentUser, ReadingUser
+from app.users.auth import CallerRoute, CurrentUser, ReadingUser
 
 router = APIRouter(tags=["generations"], responses=UNAUTHORIZED_RESPONSE)
 public_router = APIRouter(tags=["styles"])
@@ -63,10 +63,13 @@ def parse_prefer_wait(prefer: str | None) -> int:
 
 
 # Reads first: FastAPI tries routes in order, and these are asked far more often than the rest.
-@router.get("/user/stats", tags=["users"], response_model=UserStats)
 async def user_stats(user: ReadingUser, reads: ReadsDep) -> Response:
     """Credits, the number of completed generations, and when the newest completed one was made."""
     return json_answer(await service.stats(reads, user))
+
+
+router.add_api_route("/user/stats", user_stats, methods=["GET"], tags=["users"], response_model=UserStats,
+                     route_class_override=CallerRoute)
 
 
 @router.get("/generations", responses=error_responses(ValidationFailed), response_model=GenerationPage)

@@ -25,6 +25,7 @@ from app.schemas import Deleted, json_answer, unstorable_text
 from app.users import service
 from app.users.auth import (
     AUTH_COOKIE_NAME,
+    CallerRoute,
     CurrentUser,
     LoggedInUser,
     bearer_backend,
@@ -111,10 +112,13 @@ def _auth_router(backend: AuthenticationBackend[User, uuid.UUID]) -> APIRouter:
 router = APIRouter()
 
 
-@router.get("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE, response_model=UserRead)
 async def me(user: CurrentUser) -> Response:
     """Your account, with your credits."""
     return json_answer(UserRead.model_validate(user, from_attributes=True))
+
+
+router.add_api_route("/users/me", me, methods=["GET"], tags=["users"], responses=UNAUTHORIZED_RESPONSE,
+                     response_model=UserRead, route_class_override=CallerRoute)
 
 
 @router.delete("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
