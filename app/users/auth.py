@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -206,11 +206,13 @@ class CallerRoute(APIRoute):
     included in adds dependencies this handler would skip. (`app.dependency_overrides` do not reach it either.)
     """
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         dependant = self.dependant
-        inputs = {dependency.call: dependency.name for dependency in dependant.dependencies}
-        has_parameters = any((dependant.path_params, dependant.query_params, dependant.header_params,
-                              dependant.cookie_params, dependant.body_params))
+        # The name each dependency is passed to the route under (a dependency of the decorator has none).
+        inputs = {dependency.call: dependency.name or "" for dependency in dependant.dependencies}
+        has_parameters = "" in inputs.values() or any((
+            dependant.path_params, dependant.query_params, dependant.header_params, dependant.cookie_params,
+            dependant.body_params))
         endpoint: Callable[..., Awaitable[Response]] = self.endpoint
         if not has_parameters and inputs.keys() == {current_user}:
             user_name = inputs[current_user]

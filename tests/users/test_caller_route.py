@@ -68,6 +68,11 @@ def test_a_route_with_more_inputs_than_its_caller_is_refused_when_declared() -> 
     async def stats(user: ReadingUser, reads: ReadsDep) -> Response:
         return Response()
 
+    async def limit() -> None:
+        return None
+
+    with pytest.raises(TypeError, match="CallerRoute"):  # a dependency of its own, run for its effect
+        router.add_api_route("/x", me, methods=["GET"], dependencies=[Depends(limit)])
     router.add_api_route("/me", me, methods=["GET"])
     router.add_api_route("/stats", stats, methods=["GET"])
 
