@@ -32,6 +32,7 @@ from app.schemas import DOCUMENTED_AS_REQUIRED
 from app.security_headers import SecurityHeaders
 from app.services import Services
 from app.sharing import routes as sharing_routes
+from app.users import routes as users_routes
 from app.users.auth import AUTH_COOKIE_NAME, check_caller_routes
 from app.users.routes import cookie_auth_router
 from app.users.routes import router as users_router
@@ -153,6 +154,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI tries every route in order until one matches: the routers of the most frequent requests come first.
     # Each included router is searched route by route (about 3 us a route, twice for the one that matches), so
     # the media route, asked for every picture of a gallery page, cost 0.35 ms of CPU a request when it came last.
+    # The most asked reads sit on the app's own router, ahead of every included one. FastAPI (0.137 and later) keeps
+    # an included router as one node whose routes it resolves again on every request (twice in the router that
+    # matches): 40 us of CPU per GET /users/me on 2 cores, a tenth of the route's.
+    users_routes.add_most_asked(app.router)
+    generation_routes.add_most_asked(app.router)
     if settings.storage_backend == "local":
         app.include_router(media.router)
     app.include_router(generation_routes.router)

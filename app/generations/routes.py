@@ -62,17 +62,11 @@ def parse_prefer_wait(prefer: str | None) -> int:
     return min(int(match.group(1)), service.MAX_PREFER_WAIT) if match else 0
 
 
-# Reads first: FastAPI tries routes in order, and these are asked far more often than the rest.
 async def user_stats(user: ReadingUser, reads: ReadsDep) -> Response:
     """Credits, the number of completed generations, and when the newest completed one was made."""
     return json_answer(await service.stats(reads, user))
 
 
-router.add_api_route("/user/stats", user_stats, methods=["GET"], tags=["users"], response_model=UserStats,
-                     route_class_override=CallerRoute)
-
-
-@router.get("/generations", responses=error_responses(ValidationFailed), response_model=GenerationPage)
 async def list_generations(
     services: ServicesDep,
     reads: ReadsDep,
@@ -85,6 +79,16 @@ async def list_generations(
     """The user's generations, newest first, a page at a time (`nextCursor` fetches the next page)."""
     return json_answer(await service.list_page(reads, services.storage, user.id, status, limit, cursor,
                                                services.settings.public_url.rstrip("/")))
+
+
+def add_most_asked(app_router: APIRouter) -> None:
+    """The reads asked far more often than the rest, on the app's own router (see app.main), with what `router`
+    gives its own routes."""
+    app_router.add_api_route("/user/stats", user_stats, methods=["GET"], tags=[*router.tags, "users"],
+                             responses=router.responses, response_model=UserStats, route_class_override=CallerRoute)
+    app_router.add_api_route("/generations", list_generations, methods=["GET"], tags=router.tags,
+                             responses={**router.responses, **error_responses(ValidationFailed)},
+                             response_model=GenerationPage)
 
 
 @router.get("/generations/{generation_id}", responses=error_responses(NotFound), response_model=GenerationOut)

@@ -108,7 +108,6 @@ def _auth_router(backend: AuthenticationBackend[User, uuid.UUID]) -> APIRouter:
     return auth
 
 
-# The account's own routes first: FastAPI tries routes in order, and GET /users/me is among the most asked.
 router = APIRouter()
 
 
@@ -117,8 +116,10 @@ async def me(user: CurrentUser) -> Response:
     return json_answer(UserRead.model_validate(user, from_attributes=True))
 
 
-router.add_api_route("/users/me", me, methods=["GET"], tags=["users"], responses=UNAUTHORIZED_RESPONSE,
-                     response_model=UserRead, route_class_override=CallerRoute)
+def add_most_asked(app_router: APIRouter) -> None:
+    """GET /users/me, on the app's own router (see app.main)."""
+    app_router.add_api_route("/users/me", me, methods=["GET"], tags=["users"], responses=UNAUTHORIZED_RESPONSE,
+                             response_model=UserRead, route_class_override=CallerRoute)
 
 
 @router.delete("/users/me", tags=["users"], responses=UNAUTHORIZED_RESPONSE)
