@@ -4,6 +4,7 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { useBilling, useLedger, usePlans, usePortal, usePurchases } from "../api/billing";
 import { ApiError, messageOf } from "../api/errors";
 import type { CurrentPlan, LedgerEntry, LedgerReason, Plan, Purchase } from "../api/types";
+import { LoadFailed } from "../components/LoadFailed";
 import { useCheckoutReturn } from "../features/billing/checkoutReturn";
 import { countOf, formatDate, formatDateTime, formatMoney } from "../lib/format";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
@@ -78,12 +79,7 @@ function PlanSection({ plans, purchases }: { plans: Plan[] | undefined; purchase
       {billing.isPending ? (
         <p className={styles.muted}>Loading your plan…</p>
       ) : billing.isError ? (
-        <p className="notice notice-error" role="alert">
-          Your plan couldn't be loaded.{" "}
-          <button type="button" className="link-button" onClick={() => void billing.refetch()}>
-            Try again
-          </button>
-        </p>
+        <LoadFailed what="Your plan" onRetry={billing.refetch} />
       ) : current ? (
         <div className={styles.plan}>
           <p className={styles.planName}>
@@ -158,12 +154,7 @@ function PurchasesSection({ plans }: { plans: Plan[] | undefined }) {
       {purchases.isPending ? (
         <p className={styles.muted}>Loading your purchases…</p>
       ) : purchases.isError ? (
-        <p className="notice notice-error" role="alert">
-          Your purchases couldn't be loaded.{" "}
-          <button type="button" className="link-button" onClick={() => void purchases.refetch()}>
-            Try again
-          </button>
-        </p>
+        <LoadFailed what="Your purchases" onRetry={purchases.refetch} />
       ) : purchases.data.length === 0 ? (
         <p className={styles.muted}>Nothing bought yet.</p>
       ) : (
@@ -221,12 +212,7 @@ function LedgerSection() {
       {ledger.isPending ? (
         <p className={styles.muted}>Loading your credit history…</p>
       ) : ledger.isError && entries.length === 0 ? (
-        <p className="notice notice-error" role="alert">
-          Your credit history couldn't be loaded.{" "}
-          <button type="button" className="link-button" onClick={() => void ledger.refetch()}>
-            Try again
-          </button>
-        </p>
+        <LoadFailed what="Your credit history" onRetry={ledger.refetch} />
       ) : entries.length === 0 ? (
         <p className={styles.muted}>No credits in or out yet.</p>
       ) : (

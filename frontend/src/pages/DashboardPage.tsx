@@ -5,6 +5,7 @@ import { useModels } from "../api/creative";
 import { useClientConfig, useStats, useStyles } from "../api/queries";
 import { useMe } from "../auth/useAuth";
 import { GenerationProgress } from "../components/GenerationProgress";
+import { LoadFailed } from "../components/LoadFailed";
 import { StatsCard } from "../components/StatsCard";
 import { StylePicker } from "../components/StylePicker";
 import { UploadDropzone } from "../components/UploadDropzone";
@@ -139,14 +140,7 @@ export function DashboardPage() {
           description={stats.data?.lastGenerationDate ? "Your latest transformation" : "Your first hero awaits"}
         />
       </div>
-      {stats.isError && (
-        <p className="notice notice-error" role="alert">
-          Your credits couldn't be loaded.{" "}
-          <button type="button" className="link-button" onClick={() => void stats.refetch()}>
-            Try again
-          </button>
-        </p>
-      )}
+      {stats.isError && <LoadFailed what="Your credits" onRetry={stats.refetch} />}
 
       <section className={`panel ${styles.forge}`} aria-labelledby="forge-heading">
         <div className={styles.forgeHeader}>

@@ -2,9 +2,9 @@ import { Loader2, Sparkles } from "lucide-react";
 import { Link } from "react-router";
 import { usePublicGallery } from "../api/creative";
 import { mediaSrc } from "../api/client";
-import { messageOf } from "../api/errors";
 import { useStyles } from "../api/queries";
 import { useMe } from "../auth/useAuth";
+import { LoadFailed } from "../components/LoadFailed";
 import { formatDate, styleName } from "../lib/format";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import styles from "./ExplorePage.module.css";
@@ -32,14 +32,7 @@ export function ExplorePage() {
           <Loader2 aria-hidden className="spin" size={18} /> Loading the gallery…
         </p>
       )}
-      {query.isError && (
-        <p className="notice notice-error" role="alert">
-          The gallery couldn't be loaded: {messageOf(query.error)}{" "}
-          <button type="button" className="link-button" onClick={() => void query.refetch()}>
-            Try again
-          </button>
-        </p>
-      )}
+      {query.isError && <LoadFailed what="The gallery" error={query.error} onRetry={query.refetch} />}
       {query.isSuccess && items.length === 0 && (
         <div className={`panel ${styles.empty}`}>
           <span className={styles.emptyIcon} aria-hidden>

@@ -6,6 +6,7 @@ import { ApiError, messageOf } from "../api/errors";
 import { useDeleteGeneration, useGalleryGenerations, useStyles } from "../api/queries";
 import type { Generation, GenerationStatus } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { LoadFailed } from "../components/LoadFailed";
 import { GenerationDialog } from "../features/gallery/GenerationDialog";
 import { useInfiniteScroll } from "../features/gallery/useInfiniteScroll";
 import { formatDateTime, styleName } from "../lib/format";
@@ -108,14 +109,7 @@ export function GalleryPage() {
           <Loader2 aria-hidden className="spin" size={18} /> Loading your gallery…
         </p>
       )}
-      {query.isError && (
-        <p className="notice notice-error" role="alert">
-          Your gallery couldn't be loaded: {messageOf(query.error)}{" "}
-          <button type="button" className="link-button" onClick={() => void query.refetch()}>
-            Try again
-          </button>
-        </p>
-      )}
+      {query.isError && <LoadFailed what="Your gallery" error={query.error} onRetry={query.refetch} />}
 
       {query.isSuccess && generations.length === 0 && (
         <div className={`panel ${styles.empty}`}>

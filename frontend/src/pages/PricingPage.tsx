@@ -6,6 +6,7 @@ import { ApiError, messageOf } from "../api/errors";
 import { useClientConfig } from "../api/queries";
 import type { ClientConfig, CurrentPlan, Plan } from "../api/types";
 import { useMe } from "../auth/useAuth";
+import { LoadFailed } from "../components/LoadFailed";
 import { useBuyPlan } from "../features/billing/checkoutReturn";
 import { countOf, formatDate, formatMoney, transformationsFor } from "../lib/format";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
@@ -178,14 +179,7 @@ export function PricingPage() {
           monthly plan or a one-time pack.
         </p>
       </header>
-      {plans.isError && (
-        <p className="notice notice-error" role="alert">
-          The plans couldn't be loaded.{" "}
-          <button type="button" className="link-button" onClick={() => void plans.refetch()}>
-            Try again
-          </button>
-        </p>
-      )}
+      {plans.isError && <LoadFailed what="The plans" onRetry={plans.refetch} />}
       <ul className={styles.plans} aria-busy={plans.isPending}>
         <li className={styles.plan} aria-labelledby="plan-free">
           <span className={styles.icon} aria-hidden>

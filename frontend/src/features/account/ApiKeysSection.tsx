@@ -6,6 +6,7 @@ import { ApiError, detailedMessageOf, messageOf } from "../../api/errors";
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from "../../api/keys";
 import type { ApiKey, ApiKeyCreated } from "../../api/types";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { LoadFailed } from "../../components/LoadFailed";
 import { copyText } from "../../lib/clipboard";
 import { formatDate, formatDateTime } from "../../lib/format";
 import styles from "./ApiKeysSection.module.css";
@@ -248,12 +249,7 @@ export function ApiKeysSection({
       {keys.isPending ? (
         <p className={styles.muted}>Loading your keys…</p>
       ) : keys.isError ? (
-        <p className="notice notice-error" role="alert">
-          Your keys couldn't be loaded.{" "}
-          <button type="button" className="link-button" onClick={() => void keys.refetch()}>
-            Try again
-          </button>
-        </p>
+        <LoadFailed what="Your keys" onRetry={keys.refetch} />
       ) : keys.data.length === 0 ? (
         <p className={styles.muted}>No keys yet.</p>
       ) : (

@@ -2,6 +2,7 @@ import { AlertTriangle, ArrowRight, Loader2 } from "lucide-react";
 import { Link } from "react-router";
 import { useRecentGenerations, useStyles } from "../../api/queries";
 import type { Generation } from "../../api/types";
+import { LoadFailed } from "../../components/LoadFailed";
 import { formatDateTime, styleName } from "../../lib/format";
 import { mediaSrc } from "../../api/client";
 import { thumbnailSrc } from "../../lib/images";
@@ -79,11 +80,7 @@ export function RecentTransformations() {
         </Link>
       </div>
       {recent.isPending && <p className={styles.note}>Loading your transformations…</p>}
-      {recent.isError && (
-        <p className="notice notice-error" role="alert">
-          Your recent transformations couldn't be loaded.
-        </p>
-      )}
+      {recent.isError && <LoadFailed what="Your recent transformations" />}
       {recent.isSuccess && generations.length === 0 && (
         <p className={styles.empty}>No transformations yet. Your first superhero portrait will appear here.</p>
       )}

@@ -3,9 +3,9 @@ import type { ReactNode } from "react";
 import { useSearchParams } from "react-router";
 import { useAdminStats } from "../../api/admin";
 import { usePlans } from "../../api/billing";
-import { messageOf } from "../../api/errors";
 import { useStyles } from "../../api/queries";
 import type { AdminStats } from "../../api/types";
+import { LoadFailed } from "../../components/LoadFailed";
 import { formatMoney, styleName } from "../../lib/format";
 import { useDocumentTitle } from "../../lib/useDocumentTitle";
 import { CreditsByDayChart, GenerationsByDayChart, HoursChart, StylesChart, fillDays } from "./charts";
@@ -129,12 +129,7 @@ export function ConsoleDashboardPage() {
       {stats.isPending ? (
         <p className={styles.muted}>Loading the numbers…</p>
       ) : stats.isError ? (
-        <p className="notice notice-error" role="alert">
-          The numbers couldn't be loaded: {messageOf(stats.error)}{" "}
-          <button type="button" className="link-button" onClick={() => void stats.refetch()}>
-            Try again
-          </button>
-        </p>
+        <LoadFailed what="The numbers" error={stats.error} onRetry={stats.refetch} />
       ) : (
         <>
           <Headlines stats={stats.data} currency={currency} />

@@ -5,6 +5,7 @@ import { useAdminUsers } from "../../api/admin";
 import { usePlans } from "../../api/billing";
 import { messageOf } from "../../api/errors";
 import type { AdminUser, Plan } from "../../api/types";
+import { LoadFailed } from "../../components/LoadFailed";
 import { countOf, formatDate } from "../../lib/format";
 import { useDocumentTitle } from "../../lib/useDocumentTitle";
 import { AccountBadges, planLabel } from "./accounts";
@@ -88,12 +89,7 @@ export function ConsoleUsersPage() {
         {users.isPending ? (
           <p className={styles.muted}>Loading accounts…</p>
         ) : users.isError && found.length === 0 ? (
-          <p className="notice notice-error" role="alert">
-            Accounts couldn't be loaded: {messageOf(users.error)}{" "}
-            <button type="button" className="link-button" onClick={() => void users.refetch()}>
-              Try again
-            </button>
-          </p>
+          <LoadFailed what="Accounts" error={users.error} onRetry={users.refetch} />
         ) : found.length === 0 ? (
           <p className={styles.muted} role="status">
             {q ? `No account's email contains “${q}”.` : "No accounts yet."}
