@@ -1,6 +1,7 @@
 import { Loader2 } from "lucide-react";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import type { Credentials } from "../auth/useAuth";
+import forms from "../styles/forms.module.css";
 import styles from "./AuthPage.module.css";
 
 interface Props {
@@ -47,12 +48,12 @@ export function AuthForm({
   return (
     <form className={styles.form} onSubmit={submit} aria-describedby={error ? errorId : undefined} noValidate={false}>
       {error && (
-        <p id={errorId} className={styles.error} role="alert">
+        <p id={errorId} className={forms.error} role="alert">
           {error}
         </p>
       )}
       {fields.includes("email") && (
-        <div className={styles.field}>
+        <div className={forms.field}>
           <label htmlFor={emailId}>Email</label>
           <input
             id={emailId}
@@ -67,7 +68,7 @@ export function AuthForm({
         </div>
       )}
       {fields.includes("password") && (
-        <div className={styles.field}>
+        <div className={forms.field}>
           <label htmlFor={passwordId}>{passwordLabel}</label>
           <input
             id={passwordId}
@@ -81,7 +82,7 @@ export function AuthForm({
             onChange={(event) => setPassword(event.target.value)}
           />
           {passwordHint && (
-            <p id={hintId} className={styles.hint}>
+            <p id={hintId} className={forms.hint}>
               {passwordHint}
             </p>
           )}

@@ -3,6 +3,7 @@ import { Link, useSearchParams } from "react-router";
 import { messageOf } from "../api/errors";
 import { useMe, useVerifyEmail } from "../auth/useAuth";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
+import forms from "../styles/forms.module.css";
 import styles from "./AuthPage.module.css";
 
 /**
@@ -39,7 +40,7 @@ export function VerifyEmailPage() {
         ) : (
           <div className={styles.form}>
             {verify.isError && (
-              <p className={styles.error} role="alert">
+              <p className={forms.error} role="alert">
                 {messageOf(verify.error)}
               </p>
             )}

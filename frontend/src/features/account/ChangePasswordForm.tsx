@@ -5,6 +5,7 @@ import { toast } from "sonner";
 import { ApiError, messageOf } from "../../api/errors";
 import { PasswordChangedButNotSignedIn, useChangePassword } from "../../auth/useAuth";
 import { MIN_PASSWORD_LENGTH, PASSWORD_HINT } from "../../lib/passwords";
+import forms from "../../styles/forms.module.css";
 import styles from "./ChangePasswordForm.module.css";
 
 /** The API's refusal in the person's words: a wrong current password is named as such. */
@@ -59,11 +60,11 @@ export function ChangePasswordForm({ email }: { email: string }) {
   return (
     <form className={styles.form} onSubmit={submit} aria-label="Change your password">
       {error && (
-        <p id={errorId} className={styles.error} role="alert">
+        <p id={errorId} className={forms.error} role="alert">
           {refusalOf(error)}
         </p>
       )}
-      <div className={styles.field}>
+      <div className={forms.field}>
         <label htmlFor={currentId}>Current password</label>
         <input
           id={currentId}
@@ -75,7 +76,7 @@ export function ChangePasswordForm({ email }: { email: string }) {
           onChange={(event) => setCurrent(event.target.value)}
         />
       </div>
-      <div className={styles.field}>
+      <div className={forms.field}>
         <label htmlFor={nextId}>New password</label>
         <input
           id={nextId}
@@ -88,7 +89,7 @@ export function ChangePasswordForm({ email }: { email: string }) {
           value={next}
           onChange={(event) => setNext(event.target.value)}
         />
-        <p id={hintId} className={styles.hint}>
+        <p id={hintId} className={forms.hint}>
           {PASSWORD_HINT}
         </p>
       </div>
