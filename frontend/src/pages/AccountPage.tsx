@@ -78,8 +78,8 @@ export function AccountPage() {
         </p>
       </header>
 
-      <section className={`panel ${styles.section}`} aria-labelledby="email-heading">
-        <h2 id="email-heading" className={styles.heading}>
+      <section className={"panel panel-section"} aria-labelledby="email-heading">
+        <h2 id="email-heading" className="panel-title">
           <Mail aria-hidden size={22} /> Email
         </h2>
         {me.data?.is_verified ? (
@@ -100,8 +100,8 @@ export function AccountPage() {
         )}
       </section>
 
-      <section className={`panel ${styles.section}`} aria-labelledby="billing-heading">
-        <h2 id="billing-heading" className={styles.heading}>
+      <section className={"panel panel-section"} aria-labelledby="billing-heading">
+        <h2 id="billing-heading" className="panel-title">
           <CreditCard aria-hidden size={22} /> Plan and credits
         </h2>
         <p>Your plan, what you bought, and every credit in and out of your account.</p>
@@ -112,8 +112,8 @@ export function AccountPage() {
         </div>
       </section>
 
-      <section className={`panel ${styles.section}`} aria-labelledby="password-heading">
-        <h2 id="password-heading" className={styles.heading}>
+      <section className={"panel panel-section"} aria-labelledby="password-heading">
+        <h2 id="password-heading" className="panel-title">
           <KeyRound aria-hidden size={22} /> Password
         </h2>
         <p>Change it here with your current one. Devices signed in with the old password are signed out.</p>
@@ -137,10 +137,10 @@ export function AccountPage() {
         )}
       </section>
 
-      <ApiKeysSection className={styles.section} headingClassName={styles.heading} />
+      <ApiKeysSection className="panel-section" headingClassName="panel-title" />
 
-      <section className={`panel ${styles.section} ${styles.danger}`} aria-labelledby="delete-heading">
-        <h2 id="delete-heading" className={styles.heading}>
+      <section className={`panel panel-section ${styles.danger}`} aria-labelledby="delete-heading">
+        <h2 id="delete-heading" className="panel-title">
           <Trash2 aria-hidden size={22} /> Delete your account
         </h2>
         <p>

@@ -72,8 +72,8 @@ function PlanSection({ plans, purchases }: { plans: Plan[] | undefined; purchase
   const canManage = !nothingToManage && (current !== null || (purchases?.length ?? 0) > 0);
 
   return (
-    <section className={`panel ${styles.section}`} aria-labelledby="plan-heading">
-      <h2 id="plan-heading" className={styles.heading}>
+    <section className={"panel panel-section"} aria-labelledby="plan-heading">
+      <h2 id="plan-heading" className="panel-title">
         <CreditCard aria-hidden size={22} /> Your plan
       </h2>
       {billing.isPending ? (
@@ -147,8 +147,8 @@ function PlanSection({ plans, purchases }: { plans: Plan[] | undefined; purchase
 function PurchasesSection({ plans }: { plans: Plan[] | undefined }) {
   const purchases = usePurchases();
   return (
-    <section className={`panel ${styles.section}`} aria-labelledby="purchases-heading">
-      <h2 id="purchases-heading" className={styles.heading}>
+    <section className={"panel panel-section"} aria-labelledby="purchases-heading">
+      <h2 id="purchases-heading" className="panel-title">
         <Receipt aria-hidden size={22} /> Purchases
       </h2>
       {purchases.isPending ? (
@@ -205,8 +205,8 @@ function LedgerSection() {
   const ledger = useLedger();
   const entries = ledger.data?.pages.flatMap((page) => page.entries) ?? [];
   return (
-    <section className={`panel ${styles.section}`} aria-labelledby="ledger-heading">
-      <h2 id="ledger-heading" className={styles.heading}>
+    <section className={"panel panel-section"} aria-labelledby="ledger-heading">
+      <h2 id="ledger-heading" className="panel-title">
         <History aria-hidden size={22} /> Credit history
       </h2>
       {ledger.isPending ? (

@@ -41,7 +41,7 @@ function Headlines({ stats, currency }: { stats: AdminStats; currency: string })
   const { generations, retention } = stats;
   return (
     <section className={styles.block} aria-labelledby="headlines-heading">
-      <h2 id="headlines-heading" className={styles.sectionTitle}>
+      <h2 id="headlines-heading" className="panel-title">
         Headline numbers
       </h2>
       <dl className={styles.figures}>
@@ -134,7 +134,7 @@ export function ConsoleDashboardPage() {
         <>
           <Headlines stats={stats.data} currency={currency} />
           <section className={styles.block} aria-labelledby="charts-heading">
-            <h2 id="charts-heading" className={styles.sectionTitle}>
+            <h2 id="charts-heading" className="panel-title">
               Over the last {stats.data.days} days
             </h2>
             <div className={styles.charts}>

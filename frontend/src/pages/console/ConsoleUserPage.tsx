@@ -74,8 +74,8 @@ function CreditsSection({ user }: { user: AdminUserDetail }) {
   };
 
   return (
-    <section className={`panel ${styles.panel}`} aria-labelledby="credits-heading">
-      <h2 id="credits-heading" className={styles.sectionTitle}>
+    <section className={"panel panel-section"} aria-labelledby="credits-heading">
+      <h2 id="credits-heading" className="panel-title">
         <Coins aria-hidden size={22} /> Credits
       </h2>
       <p>
@@ -164,8 +164,8 @@ function AccessSection({ user }: { user: AdminUserDetail }) {
     });
 
   return (
-    <section className={`panel ${styles.panel}`} aria-labelledby="access-heading">
-      <h2 id="access-heading" className={styles.sectionTitle}>
+    <section className={"panel panel-section"} aria-labelledby="access-heading">
+      <h2 id="access-heading" className="panel-title">
         {disabling ? <ShieldCheck aria-hidden size={22} /> : <ShieldOff aria-hidden size={22} />} Access
       </h2>
       {disabling ? (
@@ -329,8 +329,8 @@ function GenerationsSection({ user }: { user: AdminUserDetail }) {
   };
 
   return (
-    <section className={`panel ${styles.panel}`} aria-labelledby="generations-heading">
-      <h2 id="generations-heading" className={styles.sectionTitle}>
+    <section className={"panel panel-section"} aria-labelledby="generations-heading">
+      <h2 id="generations-heading" className="panel-title">
         <Images aria-hidden size={22} /> Recent generations
       </h2>
       {user.recentGenerations.length === 0 ? (
@@ -385,8 +385,8 @@ function GenerationsSection({ user }: { user: AdminUserDetail }) {
 
 function LedgerSection({ user }: { user: AdminUserDetail }) {
   return (
-    <section className={`panel ${styles.panel}`} aria-labelledby="ledger-heading">
-      <h2 id="ledger-heading" className={styles.sectionTitle}>
+    <section className={"panel panel-section"} aria-labelledby="ledger-heading">
+      <h2 id="ledger-heading" className="panel-title">
         <History aria-hidden size={22} /> Credit history
       </h2>
       {user.ledger.length === 0 ? (
@@ -417,8 +417,8 @@ function LedgerSection({ user }: { user: AdminUserDetail }) {
 
 function ActionsSection({ user }: { user: AdminUserDetail }) {
   return (
-    <section className={`panel ${styles.panel}`} aria-labelledby="actions-heading">
-      <h2 id="actions-heading" className={styles.sectionTitle}>
+    <section className={"panel panel-section"} aria-labelledby="actions-heading">
+      <h2 id="actions-heading" className="panel-title">
         <ScrollText aria-hidden size={22} /> Administrators' actions
       </h2>
       {user.adminActions.length === 0 ? (

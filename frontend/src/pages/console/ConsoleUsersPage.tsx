@@ -82,8 +82,8 @@ export function ConsoleUsersPage() {
         </button>
       </form>
 
-      <section className={`panel ${styles.panel}`} aria-labelledby="accounts-heading">
-        <h2 id="accounts-heading" className={styles.sectionTitle}>
+      <section className={"panel panel-section"} aria-labelledby="accounts-heading">
+        <h2 id="accounts-heading" className="panel-title">
           {q ? `Accounts matching “${q}”` : "All accounts"}
         </h2>
         {users.isPending ? (
