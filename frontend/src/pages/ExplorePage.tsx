@@ -4,6 +4,7 @@ import { usePublicGallery } from "../api/creative";
 import { mediaSrc } from "../api/client";
 import { useStyles } from "../api/queries";
 import { useMe } from "../auth/useAuth";
+import { EmptyState } from "../components/EmptyState";
 import { LoadFailed } from "../components/LoadFailed";
 import { formatDate, styleName } from "../lib/format";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
@@ -34,13 +35,9 @@ export function ExplorePage() {
       )}
       {query.isError && <LoadFailed what="The gallery" error={query.error} onRetry={query.refetch} />}
       {query.isSuccess && items.length === 0 && (
-        <div className={`panel ${styles.empty}`}>
-          <span className={styles.emptyIcon} aria-hidden>
-            <Sparkles size={36} />
-          </span>
-          <h2 className="section-title">Nothing here yet</h2>
+        <EmptyState icon={Sparkles} title="Nothing here yet">
           <p>Share one of your superheroes with the public gallery and it will appear here.</p>
-        </div>
+        </EmptyState>
       )}
 
       {items.length > 0 && (

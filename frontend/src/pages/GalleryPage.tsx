@@ -6,6 +6,7 @@ import { ApiError, messageOf } from "../api/errors";
 import { useDeleteGeneration, useGalleryGenerations, useStyles } from "../api/queries";
 import type { Generation, GenerationStatus } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { EmptyState } from "../components/EmptyState";
 import { LoadFailed } from "../components/LoadFailed";
 import { GenerationDialog } from "../features/gallery/GenerationDialog";
 import { useInfiniteScroll } from "../features/gallery/useInfiniteScroll";
@@ -111,30 +112,20 @@ export function GalleryPage() {
       )}
       {query.isError && <LoadFailed what="Your gallery" error={query.error} onRetry={query.refetch} />}
 
-      {query.isSuccess && generations.length === 0 && (
-        <div className={`panel ${styles.empty}`}>
-          {status === "completed" ? (
-            <>
-              <span className={styles.emptyIcon} aria-hidden>
-                <Sparkles size={40} />
-              </span>
-              <h2 className="section-title">No superheroes yet</h2>
-              <p>Upload a portrait on your dashboard and your first transformation will land here.</p>
-              <Link to="/dashboard" className="btn btn-primary">
-                Create your first superhero
-              </Link>
-            </>
-          ) : (
-            <>
-              <span className={styles.emptyIcon} aria-hidden>
-                <ImageOff size={40} />
-              </span>
-              <h2 className="section-title">No failed generations</h2>
-              <p>Every transformation so far has worked. Nice!</p>
-            </>
-          )}
-        </div>
-      )}
+      {query.isSuccess &&
+        generations.length === 0 &&
+        (status === "completed" ? (
+          <EmptyState icon={Sparkles} title="No superheroes yet">
+            <p>Upload a portrait on your dashboard and your first transformation will land here.</p>
+            <Link to="/dashboard" className="btn btn-primary">
+              Create your first superhero
+            </Link>
+          </EmptyState>
+        ) : (
+          <EmptyState icon={ImageOff} title="No failed generations">
+            <p>Every transformation so far has worked. Nice!</p>
+          </EmptyState>
+        ))}
 
       {generations.length > 0 && (
         <ul
