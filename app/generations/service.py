@@ -154,12 +154,7 @@ async def refine(
                       model=parent.model_id if services.settings.model(parent.model_id) else DEFAULT_MODEL)
     if (replay := await _replay_or_refuse(services, user, idempotency_key)) is not None:
         return replay
-    result, preview = await asyncio.gather(
-        services.storage.get(parent.generated_image_key),
-        services.storage.get(parent.thumbnail_key) if parent.thumbnail_key else asyncio.sleep(0, b""),
-    )
-    picture = _Picture(result, content_type_for(parent.generated_image_key),
-                       parent.generated_image_key.rsplit(".", 1)[-1], preview or b"")
+    picture = await _stored_picture(services.storage, parent.generated_image_key, parent.thumbnail_key)
     return await _start(services, user, picture, options, parent.id, idempotency_key, wait_seconds)
 
 
@@ -174,13 +169,16 @@ async def again(
         source = await get_owned(session, user.id, source_id)
     if (replay := await _replay_or_refuse(services, user, idempotency_key)) is not None:
         return replay
-    photo, preview = await asyncio.gather(
-        services.storage.get(source.original_image_key),
-        services.storage.get(source.original_thumbnail_key) if source.original_thumbnail_key else asyncio.sleep(0, b""),
-    )
-    picture = _Picture(photo, content_type_for(source.original_image_key),
-                       source.original_image_key.rsplit(".", 1)[-1], preview or b"")
+    picture = await _stored_picture(services.storage, source.original_image_key, source.original_thumbnail_key)
     return await _start(services, user, picture, options, None, idempotency_key, wait_seconds)
+
+
+async def _stored_picture(storage: Storage, key: str, thumbnail_key: str | None) -> _Picture:
+    """A picture kept by an earlier generation (its result, or its photo), with its preview when it has one."""
+    data, preview = await asyncio.gather(
+        storage.get(key), storage.get(thumbnail_key) if thumbnail_key else asyncio.sleep(0, b""),
+    )
+    return _Picture(data, content_type_for(key), key.rsplit(".", 1)[-1], preview or b"")
 
 
 async def _replay_or_refuse(services: Services, user: Caller, idempotency_key: str | None) -> Submitted | None:
