@@ -1,6 +1,7 @@
 import { ImagePlus, RefreshCw, Upload, X } from "lucide-react";
 import { useEffect, useId, useMemo, useRef, useState, type DragEvent } from "react";
 import { acceptAttribute, checkUpload, formatBytes, uploadHint, type UploadLimits } from "../lib/uploadRules";
+import forms from "../styles/forms.module.css";
 import styles from "./UploadDropzone.module.css";
 
 interface Props {
@@ -157,12 +158,12 @@ export function UploadDropzone({ file, onFileChange, disabled = false, limits }:
             </button>
           )}
         </div>
-        <p id={hintId} className={styles.hint}>
+        <p id={hintId} className={forms.hint}>
           {limits && `${uploadHint(limits)}. `}A clear, front-facing photo works best.
         </p>
       </div>
       {shownError && (
-        <p id={errorId} className={styles.error} role="alert">
+        <p id={errorId} className={forms.error} role="alert">
           {shownError}
         </p>
       )}
