@@ -78,7 +78,7 @@ export function AccountPage() {
         </p>
       </header>
 
-      <section className={"panel panel-section"} aria-labelledby="email-heading">
+      <section className="panel panel-section" aria-labelledby="email-heading">
         <h2 id="email-heading" className="panel-title">
           <Mail aria-hidden size={22} /> Email
         </h2>
@@ -100,7 +100,7 @@ export function AccountPage() {
         )}
       </section>
 
-      <section className={"panel panel-section"} aria-labelledby="billing-heading">
+      <section className="panel panel-section" aria-labelledby="billing-heading">
         <h2 id="billing-heading" className="panel-title">
           <CreditCard aria-hidden size={22} /> Plan and credits
         </h2>
@@ -112,7 +112,7 @@ export function AccountPage() {
         </div>
       </section>
 
-      <section className={"panel panel-section"} aria-labelledby="password-heading">
+      <section className="panel panel-section" aria-labelledby="password-heading">
         <h2 id="password-heading" className="panel-title">
           <KeyRound aria-hidden size={22} /> Password
         </h2>

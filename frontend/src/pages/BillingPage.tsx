@@ -72,7 +72,7 @@ function PlanSection({ plans, purchases }: { plans: Plan[] | undefined; purchase
   const canManage = !nothingToManage && (current !== null || (purchases?.length ?? 0) > 0);
 
   return (
-    <section className={"panel panel-section"} aria-labelledby="plan-heading">
+    <section className="panel panel-section" aria-labelledby="plan-heading">
       <h2 id="plan-heading" className="panel-title">
         <CreditCard aria-hidden size={22} /> Your plan
       </h2>
@@ -147,7 +147,7 @@ function PlanSection({ plans, purchases }: { plans: Plan[] | undefined; purchase
 function PurchasesSection({ plans }: { plans: Plan[] | undefined }) {
   const purchases = usePurchases();
   return (
-    <section className={"panel panel-section"} aria-labelledby="purchases-heading">
+    <section className="panel panel-section" aria-labelledby="purchases-heading">
       <h2 id="purchases-heading" className="panel-title">
         <Receipt aria-hidden size={22} /> Purchases
       </h2>
@@ -205,7 +205,7 @@ function LedgerSection() {
   const ledger = useLedger();
   const entries = ledger.data?.pages.flatMap((page) => page.entries) ?? [];
   return (
-    <section className={"panel panel-section"} aria-labelledby="ledger-heading">
+    <section className="panel panel-section" aria-labelledby="ledger-heading">
       <h2 id="ledger-heading" className="panel-title">
         <History aria-hidden size={22} /> Credit history
       </h2>

@@ -74,7 +74,7 @@ function CreditsSection({ user }: { user: AdminUserDetail }) {
   };
 
   return (
-    <section className={"panel panel-section"} aria-labelledby="credits-heading">
+    <section className="panel panel-section" aria-labelledby="credits-heading">
       <h2 id="credits-heading" className="panel-title">
         <Coins aria-hidden size={22} /> Credits
       </h2>
@@ -164,7 +164,7 @@ function AccessSection({ user }: { user: AdminUserDetail }) {
     });
 
   return (
-    <section className={"panel panel-section"} aria-labelledby="access-heading">
+    <section className="panel panel-section" aria-labelledby="access-heading">
       <h2 id="access-heading" className="panel-title">
         {disabling ? <ShieldCheck aria-hidden size={22} /> : <ShieldOff aria-hidden size={22} />} Access
       </h2>
@@ -329,7 +329,7 @@ function GenerationsSection({ user }: { user: AdminUserDetail }) {
   };
 
   return (
-    <section className={"panel panel-section"} aria-labelledby="generations-heading">
+    <section className="panel panel-section" aria-labelledby="generations-heading">
       <h2 id="generations-heading" className="panel-title">
         <Images aria-hidden size={22} /> Recent generations
       </h2>
@@ -385,7 +385,7 @@ function GenerationsSection({ user }: { user: AdminUserDetail }) {
 
 function LedgerSection({ user }: { user: AdminUserDetail }) {
   return (
-    <section className={"panel panel-section"} aria-labelledby="ledger-heading">
+    <section className="panel panel-section" aria-labelledby="ledger-heading">
       <h2 id="ledger-heading" className="panel-title">
         <History aria-hidden size={22} /> Credit history
       </h2>
@@ -417,7 +417,7 @@ function LedgerSection({ user }: { user: AdminUserDetail }) {
 
 function ActionsSection({ user }: { user: AdminUserDetail }) {
   return (
-    <section className={"panel panel-section"} aria-labelledby="actions-heading">
+    <section className="panel panel-section" aria-labelledby="actions-heading">
       <h2 id="actions-heading" className="panel-title">
         <ScrollText aria-hidden size={22} /> Administrators' actions
       </h2>

@@ -82,7 +82,7 @@ export function ConsoleUsersPage() {
         </button>
       </form>
 
-      <section className={"panel panel-section"} aria-labelledby="accounts-heading">
+      <section className="panel panel-section" aria-labelledby="accounts-heading">
         <h2 id="accounts-heading" className="panel-title">
           {q ? `Accounts matching “${q}”` : "All accounts"}
         </h2>
