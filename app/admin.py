@@ -10,41 +10,46 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import credits
 from app.billing import reconcile
 from app.billing.polar_payments import POLAR_FAILURES
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker, unit_of_work
+from app.models import User
 from app.operators import repository as operators
 from app.users.repository import UserDatabase
 
 
-async def adjust_credits(database_url: str, email: str, amount: int, note: str) -> int:
+@asynccontextmanager
+async def _account(database_url: str, email: str) -> AsyncIterator[tuple[AsyncSession, User]]:
+    """One unit of work on the account with this email: what a command changes there commits together, or not."""
     engine = create_engine(database_url)
     try:
         async with unit_of_work(create_sessionmaker(engine)) as session:
             user = await UserDatabase(session).get_by_email(email)
             if user is None:
                 raise LookupError(f"no user with email {email}")
-            operators.record(session, None, "credits", user_id=user.id, target=str(amount), note=note)
-            return await credits.adjust(session, user.id, amount, note)
+            yield session, user
     finally:
         await engine.dispose()
+
+
+async def adjust_credits(database_url: str, email: str, amount: int, note: str) -> int:
+    async with _account(database_url, email) as (session, user):
+        operators.record(session, None, "credits", user_id=user.id, target=str(amount), note=note)
+        return await credits.adjust(session, user.id, amount, note)
 
 
 async def set_admin(database_url: str, email: str, admin: bool) -> None:
-    engine = create_engine(database_url)
-    try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
-            user = await UserDatabase(session).get_by_email(email)
-            if user is None:
-                raise LookupError(f"no user with email {email}")
-            user.is_superuser = admin
-            operators.record(session, None, "make-admin" if admin else "revoke-admin", user_id=user.id,
-                             note="from the command line")
-    finally:
-        await engine.dispose()
+    async with _account(database_url, email) as (session, user):
+        user.is_superuser = admin
+        operators.record(session, None, "make-admin" if admin else "revoke-admin", user_id=user.id,
+                         note="from the command line")
 
 
 def main(argv: list[str] | None = None) -> int:
