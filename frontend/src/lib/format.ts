@@ -18,6 +18,11 @@ export function styleName(styleId: string, styles: { id: string; name: string }[
   return styles?.find((style) => style.id === styleId)?.name ?? styleId;
 }
 
+/** "+50", "−10" (a true minus sign), "0": a movement of credits. */
+export function signed(amount: number): string {
+  return amount > 0 ? `+${amount}` : amount < 0 ? `−${Math.abs(amount)}` : "0";
+}
+
 /** "1 portrait", "3 portraits". */
 export function countOf(count: number, singular: string, plural = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : plural}`;

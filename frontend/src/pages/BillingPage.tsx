@@ -3,7 +3,8 @@ import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { useBilling, useLedger, usePlans, usePortal, usePurchases } from "../api/billing";
 import { ApiError, messageOf } from "../api/errors";
-import type { CurrentPlan, LedgerEntry, LedgerReason, Plan, Purchase } from "../api/types";
+import type { CurrentPlan, LedgerReason, Plan, Purchase } from "../api/types";
+import { LedgerRow } from "../components/LedgerRow";
 import { LoadFailed } from "../components/LoadFailed";
 import { useCheckoutReturn } from "../features/billing/checkoutReturn";
 import { countOf, formatDate, formatDateTime, formatMoney } from "../lib/format";
@@ -30,10 +31,6 @@ const NOTED: LedgerReason[] = ["admin"];
 
 function planName(plans: Plan[] | undefined, id: string): string {
   return plans?.find((plan) => plan.id === id)?.name ?? id;
-}
-
-function signed(amount: number): string {
-  return amount > 0 ? `+${amount}` : amount < 0 ? `−${Math.abs(amount)}` : "0";
 }
 
 function CheckoutStatus({ plan, plans }: { plan: string; plans: Plan[] | undefined }) {
@@ -158,46 +155,27 @@ function PurchasesSection({ plans }: { plans: Plan[] | undefined }) {
       ) : purchases.data.length === 0 ? (
         <p className={styles.muted}>Nothing bought yet.</p>
       ) : (
-        <ul className={styles.rows} aria-labelledby="purchases-heading">
+        <ul className="list-rows" aria-labelledby="purchases-heading">
           {purchases.data.map((purchase) => (
-            <li key={purchase.orderId} className={styles.row}>
-              <div className={styles.what}>
+            <li key={purchase.orderId} className="list-row">
+              <div className="list-row-what">
                 <strong>{planName(plans, purchase.planId)}</strong>
-                <span className={styles.muted}>{formatDateTime(purchase.createdAt)}</span>
+                <span className="list-row-detail">{formatDateTime(purchase.createdAt)}</span>
                 {purchase.refundedCents > 0 && (
                   <span className={styles.refunded}>
                     Refunded {formatMoney(purchase.refundedCents, purchase.currency)}
                   </span>
                 )}
               </div>
-              <div className={styles.figures}>
+              <div className="list-row-end">
                 <span className={styles.money}>{formatMoney(purchase.amountCents, purchase.currency)}</span>
-                <span className={styles.muted}>{countOf(purchase.credits, "credit")}</span>
+                <span className="list-row-detail">{countOf(purchase.credits, "credit")}</span>
               </div>
             </li>
           ))}
         </ul>
       )}
     </section>
-  );
-}
-
-function LedgerRow({ entry }: { entry: LedgerEntry }) {
-  return (
-    <li className={styles.row}>
-      <div className={styles.what}>
-        <strong>{REASONS[entry.reason]}</strong>
-        {entry.note && NOTED.includes(entry.reason) && <span className={styles.note}>{entry.note}</span>}
-        <span className={styles.muted}>{formatDateTime(entry.createdAt)}</span>
-      </div>
-      <div className={styles.figures}>
-        <span className={`${styles.amount} ${entry.amount < 0 ? styles.out : styles.in}`}>
-          {signed(entry.amount)}
-          <span className="visually-hidden"> credits</span>
-        </span>
-        <span className={styles.muted}>Balance {entry.balanceAfter}</span>
-      </div>
-    </li>
   );
 }
 
@@ -217,9 +195,14 @@ function LedgerSection() {
         <p className={styles.muted}>No credits in or out yet.</p>
       ) : (
         <>
-          <ul className={styles.rows} aria-labelledby="ledger-heading">
+          <ul className="list-rows" aria-labelledby="ledger-heading">
             {entries.map((entry) => (
-              <LedgerRow key={entry.id} entry={entry} />
+              <LedgerRow
+                key={entry.id}
+                entry={entry}
+                label={REASONS[entry.reason]}
+                note={NOTED.includes(entry.reason) ? entry.note : null}
+              />
             ))}
           </ul>
           {ledger.isFetchNextPageError && (

@@ -121,13 +121,13 @@ function NewKey({ created, onDone }: { created: ApiKeyCreated; onDone: () => voi
 
 function KeyRow({ apiKey, onRevoke }: { apiKey: ApiKey; onRevoke: (key: ApiKey) => void }) {
   return (
-    <li className={styles.row}>
-      <div className={styles.what}>
+    <li className={`list-row ${styles.row}`}>
+      <div className="list-row-what">
         <strong>{apiKey.name}</strong>
         <span>
           <code className={styles.prefix}>{apiKey.prefix}…</code>
         </span>
-        <span className={styles.muted}>
+        <span className="list-row-detail">
           Created {formatDate(apiKey.createdAt)} ·{" "}
           {apiKey.lastUsedAt ? `last used ${formatDateTime(apiKey.lastUsedAt)}` : "never used"}
         </span>
@@ -253,7 +253,7 @@ export function ApiKeysSection({
       ) : keys.data.length === 0 ? (
         <p className={styles.muted}>No keys yet.</p>
       ) : (
-        <ul className={styles.rows} aria-labelledby="keys-list-heading">
+        <ul className="list-rows" aria-labelledby="keys-list-heading">
           {keys.data.map((key) => (
             <KeyRow key={key.id} apiKey={key} onRevoke={setRevoking} />
           ))}

@@ -15,9 +15,10 @@ import { useStyles } from "../../api/queries";
 import type { AdminGeneration, AdminUserDetail } from "../../api/types";
 import { useMe } from "../../auth/useAuth";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { CreditAmount, LedgerRow } from "../../components/LedgerRow";
 import { countOf, formatDate, formatDateTime, styleName } from "../../lib/format";
 import { useDocumentTitle } from "../../lib/useDocumentTitle";
-import { AccountBadges, LEDGER_REASONS, actionLabel, planLabel, signed } from "./accounts";
+import { AccountBadges, LEDGER_REASONS, actionLabel, planLabel } from "./accounts";
 import styles from "./Console.module.css";
 
 const usd = new Intl.NumberFormat(undefined, {
@@ -230,8 +231,8 @@ function GenerationRow({
     });
   }
   return (
-    <li className={styles.row}>
-      <div className={styles.what}>
+    <li className={`list-row ${styles.row}`}>
+      <div className={`list-row-what ${styles.what}`}>
         <span className={styles.generationTitle}>
           <strong>{styleLabel}</strong>
           <span className={`${styles.badge} ${STATUS_CLASS[generation.status] ?? styles.plain}`}>
@@ -244,7 +245,7 @@ function GenerationRow({
           )}
         </span>
         {generation.errorMessage && <span className={styles.errorText}>{generation.errorMessage}</span>}
-        <span className={styles.muted}>
+        <span className="list-row-detail">
           {formatDateTime(generation.createdAt)} · {generation.model ?? "no model"} ·{" "}
           <code className={styles.code}>{generation.id}</code>
         </span>
@@ -336,7 +337,7 @@ function GenerationsSection({ user }: { user: AdminUserDetail }) {
       {user.recentGenerations.length === 0 ? (
         <p className={styles.muted}>No generations.</p>
       ) : (
-        <ul className={styles.rows} aria-labelledby="generations-heading">
+        <ul className="list-rows" aria-labelledby="generations-heading">
           {user.recentGenerations.map((generation) => (
             <GenerationRow
               key={generation.id}
@@ -392,22 +393,9 @@ function LedgerSection({ user }: { user: AdminUserDetail }) {
       {user.ledger.length === 0 ? (
         <p className={styles.muted}>No credits in or out.</p>
       ) : (
-        <ul className={styles.rows} aria-labelledby="ledger-heading">
+        <ul className="list-rows" aria-labelledby="ledger-heading">
           {user.ledger.map((entry) => (
-            <li key={entry.id} className={styles.row}>
-              <div className={styles.what}>
-                <strong>{LEDGER_REASONS[entry.reason]}</strong>
-                {entry.note && <span>{entry.note}</span>}
-                <span className={styles.muted}>{formatDateTime(entry.createdAt)}</span>
-              </div>
-              <div className={styles.amounts}>
-                <span className={`${styles.amount} ${entry.amount < 0 ? styles.out : styles.in}`}>
-                  {signed(entry.amount)}
-                  <span className="visually-hidden"> credits</span>
-                </span>
-                <span className={styles.muted}>Balance {entry.balanceAfter}</span>
-              </div>
-            </li>
+            <LedgerRow key={entry.id} entry={entry} label={LEDGER_REASONS[entry.reason]} note={entry.note} />
           ))}
         </ul>
       )}
@@ -424,20 +412,15 @@ function ActionsSection({ user }: { user: AdminUserDetail }) {
       {user.adminActions.length === 0 ? (
         <p className={styles.muted}>None yet.</p>
       ) : (
-        <ul className={styles.rows} aria-labelledby="actions-heading">
+        <ul className="list-rows" aria-labelledby="actions-heading">
           {user.adminActions.map((action, index) => (
-            <li key={`${action.createdAt}-${index}`} className={styles.row}>
-              <div className={styles.what}>
+            <li key={`${action.createdAt}-${index}`} className={`list-row ${styles.row}`}>
+              <div className={`list-row-what ${styles.what}`}>
                 <strong>{actionLabel(action.action)}</strong>
                 {action.note && <span>{action.note}</span>}
-                <span className={styles.muted}>{formatDateTime(action.createdAt)}</span>
+                <span className="list-row-detail">{formatDateTime(action.createdAt)}</span>
               </div>
-              {action.target && action.action === "credits" && (
-                <span className={`${styles.amount} ${Number(action.target) < 0 ? styles.out : styles.in}`}>
-                  {signed(Number(action.target))}
-                  <span className="visually-hidden"> credits</span>
-                </span>
-              )}
+              {action.target && action.action === "credits" && <CreditAmount amount={Number(action.target)} />}
               {action.target && action.action === "refund" && <code className={styles.code}>{action.target}</code>}
             </li>
           ))}

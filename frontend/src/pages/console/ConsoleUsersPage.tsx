@@ -13,13 +13,13 @@ import styles from "./Console.module.css";
 
 function UserRow({ user, plans }: { user: AdminUser; plans: Plan[] | undefined }) {
   return (
-    <li className={styles.row}>
-      <div className={styles.what}>
+    <li className={`list-row ${styles.row}`}>
+      <div className={`list-row-what ${styles.what}`}>
         <Link to={`/console/users/${user.id}`} className={styles.email}>
           {user.email}
         </Link>
         <AccountBadges user={user} />
-        <span className={styles.muted}>Joined {formatDate(user.createdAt)}</span>
+        <span className="list-row-detail">Joined {formatDate(user.createdAt)}</span>
       </div>
       <dl className={styles.rowFigures}>
         <div>
@@ -100,7 +100,7 @@ export function ConsoleUsersPage() {
               {users.hasNextPage ? `The first ${found.length} accounts` : countOf(found.length, "account")}
               {q ? ` whose email contains “${q}”` : ""}.
             </p>
-            <ul className={styles.rows} aria-labelledby="accounts-heading">
+            <ul className="list-rows" aria-labelledby="accounts-heading">
               {found.map((user) => (
                 <UserRow key={user.id} user={user} plans={plans} />
               ))}

@@ -45,7 +45,3 @@ const ACTIONS: Record<string, string> = {
 export function actionLabel(action: string): string {
   return ACTIONS[action] ?? action;
 }
-
-export function signed(amount: number): string {
-  return amount > 0 ? `+${amount}` : amount < 0 ? `−${Math.abs(amount)}` : "0";
-}
