@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -12,6 +12,7 @@ from app.config import DEFAULT_MODEL
 from app.deps import ReadsDep, ServicesDep, SessionDep
 from app.errors import (
     UNAUTHORIZED_RESPONSE,
+    AppError,
     FileTooLarge,
     InsufficientCredits,
     NotCompleted,
@@ -53,6 +54,19 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
 PreferHeader = Annotated[str | None, Header(description="`wait=N` (N <= 60): hold the answer until done")]
 IdempotencyHeader = Annotated[Text | None, Header(max_length=255,
                                                   description="Repeat-safe key: a repeat charges nothing")]
+
+
+
+def _starting_responses(done: str, *errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """The answers of a route that starts generations: 202 at once, or with `Prefer: wait=N` 201 once `done` or
+    502 once the model failed; and its own errors."""
+    return {
+        201: {"model": GenerationAccepted, "description": f"With `Prefer: wait=N`: {done}."},
+        502: {"model": GenerationFailedBody,
+              "description": "AI_GENERATION_FAILED: with `Prefer: wait=N`, the model failed"},
+        **error_responses(*errors),
+    }
+
 
 _PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,6})", re.IGNORECASE)
 
@@ -112,13 +126,8 @@ async def delete_generation(
     "/generations",
     status_code=202,
     response_model=GenerationAccepted,
-    responses={
-        201: {"model": GenerationAccepted, "description": "With `Prefer: wait=N`: the generation completed."},
-        502: {"model": GenerationFailedBody,
-              "description": "AI_GENERATION_FAILED: with `Prefer: wait=N`, the model failed"},
-        **error_responses(UploadFailed, UnsupportedMediaType, FileTooLarge, InsufficientCredits, ValidationFailed,
-                          RateLimited, ServiceUnavailable),
-    },
+    responses=_starting_responses("the generation completed", UploadFailed, UnsupportedMediaType, FileTooLarge,
+                                  InsufficientCredits, ValidationFailed, RateLimited, ServiceUnavailable),
 )
 async def create_generation(
     services: ServicesDep,
@@ -180,12 +189,8 @@ def _answer(submitted: service.Submitted, wait: int) -> JSONResponse:
     "/generations/{generation_id}/refine",
     status_code=202,
     response_model=GenerationAccepted,
-    responses={
-        201: {"model": GenerationAccepted, "description": "With `Prefer: wait=N`: the refinement completed."},
-        502: {"model": GenerationFailedBody, "description": "AI_GENERATION_FAILED: with `Prefer: wait=N`"},
-        **error_responses(NotFound, NotCompleted, InsufficientCredits, ValidationFailed, RateLimited,
-                          ServiceUnavailable),
-    },
+    responses=_starting_responses("the refinement completed", NotFound, NotCompleted, InsufficientCredits,
+                                  ValidationFailed, RateLimited, ServiceUnavailable),
 )
 async def refine_generation(
     generation_id: Text,
@@ -206,11 +211,8 @@ async def refine_generation(
     "/generations/{generation_id}/again",
     status_code=202,
     response_model=GenerationAccepted,
-    responses={
-        201: {"model": GenerationAccepted, "description": "With `Prefer: wait=N`: the generation completed."},
-        502: {"model": GenerationFailedBody, "description": "AI_GENERATION_FAILED: with `Prefer: wait=N`"},
-        **error_responses(NotFound, InsufficientCredits, ValidationFailed, RateLimited, ServiceUnavailable),
-    },
+    responses=_starting_responses("the generation completed", NotFound, InsufficientCredits, ValidationFailed,
+                                  RateLimited, ServiceUnavailable),
 )
 async def generate_again(
     generation_id: Text,

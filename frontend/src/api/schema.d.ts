@@ -2302,7 +2302,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description AI_GENERATION_FAILED: with `Prefer: wait=N` */
+            /** @description AI_GENERATION_FAILED: with `Prefer: wait=N`, the model failed */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -2414,7 +2414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description AI_GENERATION_FAILED: with `Prefer: wait=N` */
+            /** @description AI_GENERATION_FAILED: with `Prefer: wait=N`, the model failed */
             502: {
                 headers: {
                     [name: string]: unknown;
