@@ -56,7 +56,6 @@ IdempotencyHeader = Annotated[Text | None, Header(max_length=255,
                                                   description="Repeat-safe key: a repeat charges nothing")]
 
 
-
 def _starting_responses(done: str, *errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     """The answers of a route that starts generations: 202 at once, or with `Prefer: wait=N` 201 once `done` or
     502 once the model failed; and its own errors."""
